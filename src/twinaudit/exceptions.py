@@ -1,0 +1,77 @@
+"""Every error and warning twinaudit raises.
+
+Each error derives from :class:`TwinauditError` and from the builtin exception that
+fits, so ``except ValueError`` keeps working for code that does not know twinaudit.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "DataError",
+    "MissingDependencyError",
+    "MitigationError",
+    "ModelError",
+    "OutputExistsError",
+    "SpecError",
+    "TwinauditError",
+    "TwinauditWarning",
+    "TwinsInvariantError",
+    "UndefinedMetricWarning",
+]
+
+
+class TwinauditError(Exception):
+    """Base class of every error raised by twinaudit."""
+
+
+class SpecError(TwinauditError, ValueError):
+    """A twin specification (or a spec file) is malformed.
+
+    The message names the offending field or key and says how to fix it.
+    """
+
+
+class TwinsInvariantError(TwinauditError, ValueError):
+    """Rows of one twin pair differ in a column that is neither protected nor a
+    declared proxy, or a pair does not hold every protected combination once."""
+
+
+class DataError(TwinauditError, ValueError):
+    """Input data is unusable as given: a missing column, NaN, a label that is not
+    binary, an empty group, an unreadable file."""
+
+
+class ModelError(TwinauditError, TypeError):
+    """The object given as a model cannot be used to score twins (no ``predict``,
+    predictions of the wrong shape, an unknown favourable label)."""
+
+
+class MitigationError(TwinauditError, RuntimeError):
+    """A mitigation strategy could not be applied to the data it was given."""
+
+
+class OutputExistsError(TwinauditError, FileExistsError):
+    """An output file already exists; twinaudit never overwrites a file unless
+    asked to (``overwrite=True``, ``--force``)."""
+
+
+class MissingDependencyError(TwinauditError, ImportError):
+    """An optional dependency is needed; the message names the extra to install."""
+
+
+class TwinauditWarning(UserWarning):
+    """Base class of every warning emitted by twinaudit."""
+
+
+class UndefinedMetricWarning(TwinauditWarning):
+    """A metric is undefined on the data (for example a ratio whose denominator is
+    zero); its value is reported as ``nan`` with the reason."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest candidate, or ``""``."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,37 @@
+"""Twin specifications: fields, protected attributes, proxies, spec files."""
+
+from twinaudit.spec._expressions import FUNCTIONS as EXPRESSION_FUNCTIONS
+from twinaudit.spec._fields import (
+    Categorical,
+    Constant,
+    Date,
+    Derived,
+    Field,
+    Float,
+    Identifier,
+    Integer,
+    LogNormal,
+    Normal,
+    Provider,
+)
+from twinaudit.spec._io import load_spec, save_spec, spec_from_dict, spec_to_dict
+from twinaudit.spec._providers import supported_locales
+from twinaudit.spec._spec import Mode, ProtectedAttribute, Proxy, TwinSpec
+
+_FIELDS = [
+    "Categorical",
+    "Constant",
+    "Date",
+    "Derived",
+    "Field",
+    "Float",
+    "Identifier",
+    "Integer",
+    "LogNormal",
+    "Normal",
+    "Provider",
+]
+_SPEC = ["Mode", "ProtectedAttribute", "Proxy", "TwinSpec"]
+_IO = ["load_spec", "save_spec", "spec_from_dict", "spec_to_dict"]
+
+__all__ = [*_FIELDS, *_SPEC, *_IO, "EXPRESSION_FUNCTIONS", "supported_locales"]

@@ -1,0 +1,201 @@
+"""Resolve and validate Mimesis providers named in a spec (``"person.occupation"``).
+
+Validation happens when a spec is built, so a typo fails at once with the list of
+what exists, not half-way through generating a million rows.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from twinaudit.exceptions import SpecError, did_you_mean
+
+_NOT_PROVIDERS = frozenset(
+    {"reseed", "validate_enum", "update_dataset", "override_locale", "random", "seed"}
+)
+
+
+@functools.cache
+def supported_locales() -> tuple[str, ...]:
+    """The locale codes Mimesis supports (``"en"``, ``"de"``, ``"pt-br"``, ...)."""
+    from mimesis.locales import Locale
+
+    return tuple(locale.value for locale in Locale)
+
+
+def check_locale(locale: object, where: str) -> str:
+    """Return ``locale`` if Mimesis supports it, else raise :class:`SpecError`."""
+    locales = supported_locales()
+    if not isinstance(locale, str) or locale not in locales:
+        hint = did_you_mean(str(locale).lower(), locales)
+        raise SpecError(
+            f"{where}: unknown locale {locale!r}.{hint} Use one of Mimesis's "
+            f"locales: {', '.join(locales)}."
+        )
+    return locale
+
+
+@functools.cache
+def _provider_classes() -> dict[str, type]:
+    from mimesis.providers.base import ProviderRegistry
+
+    return {
+        name: cls
+        for name, cls in ProviderRegistry.get_all().items()
+        if name not in ("generic", "choice", "binaryfile")
+    }
+
+
+def provider_group_names() -> list[str]:
+    return sorted(_provider_classes())
+
+
+def provider_instance(group: str, locale: str) -> Any:
+    """A fresh Mimesis provider instance for ``group`` in ``locale``."""
+    from mimesis.locales import Locale
+    from mimesis.providers.base import BaseDataProvider
+
+    cls = _provider_classes()[group]
+    if issubclass(cls, BaseDataProvider):
+        return cls(Locale(locale))
+    return cls()
+
+
+@functools.cache
+def _cached_instance(group: str, locale: str) -> Any:
+    return provider_instance(group, locale)
+
+
+def provider_methods(group: str) -> list[str]:
+    cls = _provider_classes()[group]
+    return sorted(
+        name
+        for name, member in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("_") and name not in _NOT_PROVIDERS
+    )
+
+
+def resolve_method(path: str, where: str) -> tuple[str, str]:
+    """Split and check ``"group.method"``; raise :class:`SpecError` if unknown."""
+    if not isinstance(path, str) or path.count(".") != 1:
+        raise SpecError(
+            f"{where}: provider must be written 'group.method' (for example "
+            f"'person.occupation'). Got {path!r} instead."
+        )
+    group, method = path.split(".")
+    groups = provider_group_names()
+    if group not in groups:
+        raise SpecError(
+            f"{where}: unknown Mimesis provider group {group!r} in {path!r}."
+            f"{did_you_mean(group, groups)} Known groups: {', '.join(groups)}."
+        )
+    methods = provider_methods(group)
+    if method not in methods:
+        raise SpecError(
+            f"{where}: Mimesis provider {group!r} has no method {method!r}."
+            f"{did_you_mean(method, methods)} Known methods: {', '.join(methods)}."
+        )
+    return group, method
+
+
+def _enum_in(annotation: Any) -> type[enum.Enum] | None:
+    if inspect.isclass(annotation) and issubclass(annotation, enum.Enum):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _enum_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+@functools.cache
+def _enum_parameters(group: str, method: str) -> dict[str, type[enum.Enum]]:
+    func = getattr(_provider_classes()[group], method)
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:  # pragma: no cover - unresolvable hints in a future Mimesis
+        return {}
+    found = {}
+    for name, hint in hints.items():
+        enum_cls = _enum_in(hint)
+        if enum_cls is not None:
+            found[name] = enum_cls
+    return found
+
+
+def coerce_kwargs(
+    group: str, method: str, kwargs: Mapping[str, Any], where: str
+) -> dict[str, Any]:
+    """Convert strings to the Mimesis enums a method expects (``"female"`` ->
+    ``Gender.FEMALE``) and check the arguments against the method's signature."""
+    func = getattr(_provider_classes()[group], method)
+    signature = inspect.signature(func)
+    params = [p for p in signature.parameters if p != "self"]
+    enums = _enum_parameters(group, method)
+    out: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        if key not in params and not any(
+            p.kind is p.VAR_KEYWORD for p in signature.parameters.values()
+        ):
+            raise SpecError(
+                f"{where}: '{group}.{method}' takes no argument {key!r}."
+                f"{did_you_mean(key, params)} It takes: {', '.join(params) or 'none'}."
+            )
+        enum_cls = enums.get(key)
+        if enum_cls is not None and not isinstance(value, enum_cls):
+            value = _to_enum(enum_cls, value, key, f"{group}.{method}", where)
+        out[key] = value
+    try:
+        signature.bind(None, **out)
+    except TypeError as exc:
+        raise SpecError(f"{where}: bad arguments for '{group}.{method}': {exc}.") from exc
+    return out
+
+
+def _to_enum(
+    enum_cls: type[enum.Enum], value: Any, key: str, path: str, where: str
+) -> enum.Enum:
+    for member in enum_cls:
+        if value == member.value or (
+            isinstance(value, str) and value.upper() == member.name
+        ):
+            return member
+    allowed = [m.value for m in enum_cls]
+    raise SpecError(
+        f"{where}: argument {key!r} of '{path}' must be one of {allowed}. "
+        f"Got {value!r} instead."
+    )
+
+
+def kwargs_for_file(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Enums back to their plain values, for YAML/TOML."""
+    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in kwargs.items()}
+
+
+def bound_method(group: str, method: str, locale: str) -> Callable[..., Any]:
+    """The method on a cached provider instance (used for checks and pools)."""
+    return typing.cast(
+        Callable[..., Any], getattr(_cached_instance(group, locale), method)
+    )
+
+
+def check_call(group: str, method: str, kwargs: Mapping[str, Any], locale: str,
+               where: str) -> None:
+    """Call the provider once so that arguments Mimesis rejects fail at spec time."""
+    from mimesis.random import Random
+
+    instance = provider_instance(group, locale)
+    instance.random = Random(0)
+    try:
+        getattr(instance, method)(**kwargs)
+    except Exception as exc:
+        raise SpecError(
+            f"{where}: Mimesis could not generate '{group}.{method}' with "
+            f"{dict(kwargs_for_file(kwargs))} in locale {locale!r}: "
+            f"{type(exc).__name__}: {exc}."
+        ) from exc
