@@ -1,0 +1,261 @@
+"""Turn one field into one column for a range of pairs, vectorised.
+
+A column is a numpy array or, for text, a :class:`pandas.Categorical` (codes and
+categories): repeating it across twins then copies small integer codes, not
+millions of Python strings.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from twinaudit.generate._mimesis import (
+    call_provider,
+    choice_pool,
+    pooled_categorical,
+)
+from twinaudit.generate._streams import Streams, stream_key
+from twinaudit.spec import (
+    Categorical,
+    Constant,
+    Date,
+    Derived,
+    Field,
+    Float,
+    Identifier,
+    Integer,
+    LogNormal,
+    Normal,
+    Provider,
+)
+from twinaudit.spec._expressions import evaluate
+
+Column = np.ndarray | pd.Categorical
+
+
+@dataclass
+class Context:
+    """Where a field samples from: the streams, the range, the locale."""
+
+    streams: Streams
+    start: int
+    stop: int
+    locale: str
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+    def draw(self, key: tuple[int, ...], fn: Any) -> Any:
+        return self.streams.draw(key, self.start, self.stop, fn)
+
+
+def field_key(name: str) -> tuple[int, ...]:
+    return stream_key("field", name)
+
+
+@functools.singledispatch
+def sample(field: Field, ctx: Context, key: tuple[int, ...]) -> Column:
+    raise TypeError(f"cannot sample a {type(field).__name__}")  # pragma: no cover
+
+
+def _rounded(values: np.ndarray, ndigits: int | None) -> np.ndarray:
+    return values if ndigits is None else np.round(values, ndigits)
+
+
+@sample.register
+def _(field: Integer, ctx: Context, key: tuple[int, ...]) -> Column:
+    low, high = field.low, field.high
+    return ctx.draw(
+        key,
+        lambda rng, k: rng.integers(low, high, size=k, dtype=np.int64, endpoint=True),
+    )
+
+
+@sample.register
+def _(field: Float, ctx: Context, key: tuple[int, ...]) -> Column:
+    values = ctx.draw(key, lambda rng, k: rng.random(k))
+    return _rounded(field.low + (field.high - field.low) * values, field.round)
+
+
+def _normal(mean: float, std: float, low: float | None, high: float | None,
+            u: np.ndarray) -> np.ndarray:
+    from scipy.stats import truncnorm
+
+    a = -np.inf if low is None else (low - mean) / std
+    b = np.inf if high is None else (high - mean) / std
+    return np.asarray(truncnorm.ppf(u, a, b, loc=mean, scale=std), dtype=float)
+
+
+@sample.register
+def _(field: Normal, ctx: Context, key: tuple[int, ...]) -> Column:
+    if field.low is None and field.high is None:
+        values = ctx.draw(key, lambda rng, k: rng.normal(field.mean, field.std, k))
+    else:
+        u = ctx.draw(key, lambda rng, k: rng.random(k))
+        values = _normal(field.mean, field.std, field.low, field.high, u)
+    return _finish_normal(field, values)
+
+
+@sample.register
+def _(field: LogNormal, ctx: Context, key: tuple[int, ...]) -> Column:
+    if field.low is None and field.high is None:
+        log = ctx.draw(key, lambda rng, k: rng.normal(field.mean, field.std, k))
+    else:
+        u = ctx.draw(key, lambda rng, k: rng.random(k))
+        log = _normal(
+            field.mean, field.std,
+            None if field.low is None else float(np.log(field.low)),
+            None if field.high is None else float(np.log(field.high)),
+            u,
+        )
+    values = np.exp(log)
+    if field.low is not None or field.high is not None:
+        # exp(log(x)) may land a rounding error outside the bounds.
+        values = np.clip(values, field.low, field.high)
+    return _finish_normal(field, values)
+
+
+def _finish_normal(field: Normal, values: np.ndarray) -> np.ndarray:
+    values = _rounded(values, field.round)
+    if field.integer:
+        return np.rint(values).astype(np.int64)
+    return values
+
+
+def _choice_codes(n: int, weights: tuple[float, ...] | None) -> Any:
+    if weights is None:
+        return lambda rng, k: rng.integers(0, n, size=k, dtype=np.int64)
+    p = np.asarray(weights, dtype=float)
+    p = p / p.sum()
+    return lambda rng, k: rng.choice(n, size=k, p=p)
+
+
+def _from_choices(choices: tuple[Any, ...], codes: np.ndarray) -> Column:
+    if all(isinstance(c, str) for c in choices):
+        return pd.Categorical.from_codes(codes, categories=pd.Index(list(choices)))
+    values = np.asarray(choices)
+    if values.dtype.kind in "iufb":
+        return values[codes]
+    out = np.empty(len(choices), dtype=object)
+    out[:] = list(choices)
+    return out[codes]
+
+
+@sample.register
+def _(field: Categorical, ctx: Context, key: tuple[int, ...]) -> Column:
+    codes = ctx.draw(key, _choice_codes(len(field.choices), field.weights))
+    return _from_choices(tuple(field.choices), codes)
+
+
+@sample.register
+def _(field: Provider, ctx: Context, key: tuple[int, ...]) -> Column:
+    locale = field.locale or ctx.locale
+    pool = choice_pool(field.group, field.method, field.kwargs, locale)
+    if pool is not None:
+        categories, index_map = pool
+        n = len(index_map)
+        codes = ctx.draw(
+            key, lambda rng, k: index_map[rng.integers(0, n, size=k, dtype=np.int64)]
+        )
+        return pooled_categorical(codes, categories)
+    values = ctx.draw(
+        key,
+        lambda rng, k: call_provider(field.group, field.method, field.kwargs, locale,
+                                     rng, k),
+    )
+    return _objects(values)
+
+
+def _objects(values: Any) -> Column:
+    # Categories must not depend on the data drawn (or chunks would disagree on
+    # the dtype), so per-row text stays plain strings.
+    array = np.empty(len(values), dtype=object)
+    array[:] = list(values)
+    return array
+
+
+@sample.register
+def _(field: Date, ctx: Context, key: tuple[int, ...]) -> Column:
+    start = np.datetime64(field.start, "D").astype(np.int64)
+    end = np.datetime64(field.end, "D").astype(np.int64)
+    days = ctx.draw(
+        key, lambda rng, k: rng.integers(start, end, size=k, endpoint=True)
+    )
+    return days.astype("datetime64[D]")
+
+
+@sample.register
+def _(field: Constant, ctx: Context, key: tuple[int, ...]) -> Column:
+    if isinstance(field.value, str):
+        return pd.Categorical.from_codes(
+            np.zeros(ctx.size, dtype=np.int8), categories=pd.Index([field.value])
+        )
+    values = np.empty(ctx.size, dtype=object if isinstance(field.value, tuple) else None)
+    values[:] = field.value
+    return values
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_DASHES = (8, 13, 18, 23)
+
+
+def uuid4_strings(raw: np.ndarray) -> np.ndarray:
+    """Version-4 UUID strings from an ``(n, 16)`` array of random bytes."""
+    raw = raw.copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    nibbles = np.empty((len(raw), 32), dtype=np.uint8)
+    nibbles[:, 0::2] = _HEX[raw >> 4]
+    nibbles[:, 1::2] = _HEX[raw & 0x0F]
+    chars = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
+    keep = [i for i in range(36) if i not in _DASHES]
+    chars[:, keep] = nibbles
+    return chars.view("S36").ravel().astype(str).astype(object)
+
+
+@sample.register
+def _(field: Identifier, ctx: Context, key: tuple[int, ...]) -> Column:
+    if field.format == "int":
+        return np.arange(ctx.start + field.start, ctx.stop + field.start, dtype=np.int64)
+    raw = ctx.draw(
+        key, lambda rng, k: rng.integers(0, 256, size=(k, 16), dtype=np.uint8)
+    )
+    return uuid4_strings(raw)
+
+
+def compute_derived(field: Derived, columns: Mapping[str, Column], size: int) -> Column:
+    """Evaluate a derived field over already generated columns."""
+    env = {name: _plain(columns[name]) for name in field.depends_on}
+    if field.tree is not None:
+        result = evaluate(field.tree, env)
+    else:
+        assert callable(field.expression)
+        result = field.expression(env)
+    values = np.asarray(result)
+    if values.ndim == 0:
+        values = np.full(size, values)
+    if values.shape != (size,):
+        from twinaudit.exceptions import SpecError
+
+        raise SpecError(
+            f"{field.where}: the expression gave {values.shape} values for {size} "
+            "rows; it must give one value per row."
+        )
+    if field.round is not None:
+        values = np.round(values.astype(float), field.round)
+    if values.dtype.kind == "U":
+        return values.astype(object)
+    return values
+
+
+def _plain(column: Column) -> np.ndarray:
+    if isinstance(column, pd.Categorical):
+        return np.asarray(column, dtype=object)
+    return column
