@@ -1,0 +1,5 @@
+"""Scoring twins with a model: the columns and codes it expects, decisions, scores."""
+
+from twinaudit.scoring._score import ScoredTwins, model_input, score
+
+__all__ = ["ScoredTwins", "model_input", "score"]
