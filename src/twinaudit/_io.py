@@ -1,0 +1,82 @@
+"""Write twins to CSV or Parquet in chunks, atomically, never over a user's file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from twinaudit.exceptions import DataError, MissingDependencyError, OutputExistsError
+from twinaudit.generate import iter_twins
+from twinaudit.spec import Mode, TwinSpec
+
+__all__ = ["write_twins"]
+
+
+def write_twins(
+    spec: TwinSpec,
+    n_pairs: int,
+    path: str | os.PathLike[str],
+    *,
+    mode: Mode | None = None,
+    seed: int | None = None,
+    chunk_size: int = 100_000,
+    overwrite: bool = False,
+    progress: Any = None,
+) -> int:
+    """Generate ``n_pairs`` pairs chunk by chunk into ``path`` (``.csv`` or
+    ``.parquet``); return the number of rows. The file appears only when complete.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise DataError(
+            f"Cannot write twins to {str(path)!r}: use a .csv or .parquet file name."
+        )
+    if path.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{str(path)!r} already exists; pass overwrite=True (or --force) to "
+            "replace it."
+        )
+    if suffix == ".parquet":
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "Writing Parquet needs pyarrow: pip install 'twinaudit[parquet]'."
+            ) from exc
+    tmp = path.with_name(f".{path.name}.partial")
+    rows = 0
+    chunks = iter_twins(spec, n_pairs, chunk_size, mode=mode, seed=seed)
+    bar = None
+    if progress is not None and getattr(progress, "is_terminal", False):
+        from rich.progress import Progress
+
+        bar = Progress(console=progress, transient=True)
+        bar.start()
+        task = bar.add_task("generating twins", total=n_pairs)
+    try:
+        writer = None
+        for i, chunk in enumerate(chunks):
+            frame = chunk.frame
+            if suffix == ".csv":
+                frame.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False)
+            else:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
+            rows += len(frame)
+            if bar is not None:
+                bar.update(task, advance=chunk.n_pairs)
+        if writer is not None:
+            writer.close()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.stop()
+    return rows
