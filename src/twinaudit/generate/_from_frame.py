@@ -129,8 +129,10 @@ def from_frame(
                 raise DataError(
                     f"proxy {proxy.name!r}: 'by_value' has no entry for {missing}."
                 )
-            stacked, _ = _proxy_by_value(proxy, attribute, ctx)
-            stacked = stacked.astype(object) if stacked.dtype != object else stacked
+            stacked, dtype = _proxy_by_value(proxy, attribute, ctx)
+            if dtype is not None:  # categorical codes -> their values
+                stacked = np.asarray(dtype.categories, dtype=object)[stacked]
+            stacked = stacked.astype(object)
             out[proxy.name] = _proxy_values(
                 stacked, frame, proxy.name, codes[attribute.name],
                 row_codes[attribute.name], pair_index,

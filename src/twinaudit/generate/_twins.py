@@ -102,6 +102,11 @@ def value_codes(column: pd.Series | pd.Categorical, attribute: ProtectedAttribut
     return codes
 
 
+def _show(value: Any) -> str:
+    """repr() of a value as the user wrote it (``0``, not ``np.int64(0)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, bool | np.bool_) != isinstance(b, bool):
         return False
@@ -286,9 +291,9 @@ class Twins:
             rows = frame.loc[pair_codes == bad[0], list(self.varied)]
             raise TwinsInvariantError(
                 f"{len(bad)} pair(s) do not hold each combination of {list(self.varied)} "
-                f"exactly once (each pair needs {m} rows: {names}). Pair {pair!r} has "
-                f"{rows.to_dict('records')}. Drop incomplete pairs or add the missing "
-                "twins."
+                f"exactly once (each pair needs {m} rows: {names}). Pair {_show(pair)} has "
+                f"{rows.astype(object).to_dict('records')}. Drop incomplete pairs or "
+                "add the missing twins."
             )
         moving = set(self.moving_columns) | {self.pair_column}
         problems = []
@@ -302,10 +307,10 @@ class Twins:
             lines = []
             for column, pairs in problems[:_SHOWN]:
                 row = pairs[0] * m
-                shown = frame[column].iloc[row : row + m].tolist()
+                shown = frame[column].iloc[row : row + m].astype(object).tolist()
                 lines.append(
                     f"  {column!r}: {len(pairs)} pair(s), e.g. pair "
-                    f"{frame[self.pair_column].iloc[row]!r} has {shown}"
+                    f"{_show(frame[self.pair_column].iloc[row])} has {shown}"
                 )
             raise TwinsInvariantError(
                 "Twins must differ only in protected and declared proxy columns, but "

@@ -18,13 +18,17 @@ from twinaudit.spec._fields import (
     check_name,
     check_weights,
 )
-from twinaudit.spec._frozen import FrozenDict
+from twinaudit.spec._frozen import FrozenDict, freeze
 from twinaudit.spec._providers import check_call, check_locale
 
 __all__ = ["Mode", "ProtectedAttribute", "Proxy", "TwinSpec"]
 
 Mode = Literal["strict", "proxy"]
 _SCALARS = (str, int, float, bool)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _describe(values: Sequence[Any]) -> str:
@@ -185,7 +189,7 @@ class Proxy:
                 f"proxy {self.name!r}: 'by_value' must map each value of "
                 f"{self.attribute!r} to the proxy's value for it. Got {self.by_value!r}."
             )
-        object.__setattr__(self, "by_value", FrozenDict(self.by_value))
+        object.__setattr__(self, "by_value", freeze(self.by_value))
         # Building the fields validates providers, kwargs and choices now.
         for value in self.by_value:
             self.field_for(value)
@@ -320,7 +324,7 @@ class TwinSpec:
         seen: dict[str, str] = {self.pair_column: "the pair column"}
         named = (
             [(p.name, "a protected attribute") for p in self.protected]
-            + [(f.name, f"a {f.kind} field") for f in self.fields]
+            + [(f.name, f"{_article(f.kind)} {f.kind} field") for f in self.fields]
             + [(p.name, "a proxy") for p in self.proxies]
         )
         for name, what in named:

@@ -1,0 +1,73 @@
+import ast
+
+import numpy as np
+import pytest
+
+from twinaudit.exceptions import SpecError
+from twinaudit.spec._expressions import evaluate, parse_expression
+
+
+def run(expression, **columns):
+    tree, names = parse_expression(expression, "test")
+    assert names == set(columns)
+    return evaluate(tree, {k: np.asarray(v) for k, v in columns.items()})
+
+
+def test_arithmetic_and_functions():
+    out = run("round(debt / income, 2) + abs(-1)", debt=[1.0, 2.0], income=[3.0, 4.0])
+    np.testing.assert_allclose(out, [1.33, 1.5])
+
+
+def test_comparisons_chain_and_boolean_operators():
+    out = run("(18 <= age < 65) and not retired", age=[10, 30, 70], retired=[False, True, False])
+    assert out.tolist() == [False, False, False]
+    out = run("age > 60 or retired", age=[10, 70], retired=[True, False])
+    assert out.tolist() == [True, True]
+
+
+def test_conditional_and_where():
+    assert run("'old' if age > 60 else 'young'", age=[70, 20]).tolist() == ["old", "young"]
+    assert run("where(age > 60, 1, 0)", age=[70, 20]).tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("birth, as_of, years", [
+    ("2000-02-29", "2026-02-28", 25),   # leap-day birthday not yet reached
+    ("2000-02-29", "2026-03-01", 26),
+    ("1990-06-15", "2026-06-14", 35),
+    ("1990-06-15", "2026-06-15", 36),
+    ("1990-12-31", "2026-01-01", 35),
+])
+def test_years_between_counts_whole_years(birth, as_of, years):
+    out = run(f"years_between(birth, '{as_of}')", birth=np.array([birth], dtype="datetime64[D]"))
+    assert out.tolist() == [years]
+
+
+def test_year_and_days_between():
+    birth = np.array(["1999-12-31", "2024-01-01"], dtype="datetime64[D]")
+    assert run("year(birth)", birth=birth).tolist() == [1999, 2024]
+    assert run("days_between(birth, '2024-01-02')", birth=birth).tolist() == [8768, 1]
+
+
+def test_string_concatenation_and_case():
+    first = np.array(["Ann", "Bo"], dtype=object)
+    assert run("upper(first) + '!'", first=first).tolist() == ["ANN!", "BO!"]
+    assert run("lower(first)", first=first).tolist() == ["ann", "bo"]
+
+
+def test_function_names_are_not_columns():
+    _, names = parse_expression("sqrt(x) + log(y)", "t")
+    assert names == {"x", "y"}
+
+
+@pytest.mark.parametrize("expression", [
+    "__import__('os')", "x.real", "[x for x in y]", "lambda: 1", "x[0]",
+    "open('f')", "round(x, ndigits=2)",
+])
+def test_unsafe_or_unsupported_syntax_is_refused(expression):
+    with pytest.raises(SpecError):
+        parse_expression(expression, "field 'f'")
+
+
+def test_parse_gives_an_ast():
+    tree, _ = parse_expression("a + 1", "t")
+    assert isinstance(tree, ast.Expression)
