@@ -9,7 +9,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "ci", max_examples=40, deadline=None,
+    "ci",
+    max_examples=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("thorough", max_examples=400, deadline=None)
@@ -47,7 +49,7 @@ def loan_tree(loan_history):
 @pytest.fixture(scope="session")
 def loan_twins():
     from twinaudit.datasets import loan_twin_spec
-    from twinaudit.generate import generate
+    from twinaudit.generation import generate
 
     return generate(loan_twin_spec(42), 1000)
 

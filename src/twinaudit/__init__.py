@@ -36,11 +36,11 @@ _EXPORTS = {
     "load_spec": "twinaudit.spec",
     "save_spec": "twinaudit.spec",
     # generate
-    "Twins": "twinaudit.generate",
-    "check_twins": "twinaudit.generate",
-    "from_frame": "twinaudit.generate",
-    "generate": "twinaudit.generate",
-    "iter_twins": "twinaudit.generate",
+    "Twins": "twinaudit.generation",
+    "check_twins": "twinaudit.generation",
+    "from_frame": "twinaudit.generation",
+    "generate": "twinaudit.generation",
+    "iter_twins": "twinaudit.generation",
     # scoring
     "ScoredTwins": "twinaudit.scoring",
     "score": "twinaudit.scoring",
@@ -58,7 +58,39 @@ _EXPORTS = {
     "write_twins": "twinaudit._io",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AuditReport",
+    "Categorical",
+    "Constant",
+    "CounterfactualAugmentation",
+    "Date",
+    "Derived",
+    "Field",
+    "Float",
+    "Identifier",
+    "Integer",
+    "LogNormal",
+    "Normal",
+    "ProtectedAttribute",
+    "Provider",
+    "Proxy",
+    "Reweighing",
+    "ScoredTwins",
+    "TwinSpec",
+    "Twins",
+    "audit",
+    "check_twins",
+    "from_frame",
+    "generate",
+    "iter_twins",
+    "load_spec",
+    "mitigate",
+    "save_spec",
+    "score",
+    "to_binary_label_dataset",
+    "to_metric_frame",
+    "write_twins",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -77,7 +109,13 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from twinaudit._io import write_twins
     from twinaudit.adapters import to_binary_label_dataset, to_metric_frame
-    from twinaudit.generate import Twins, check_twins, from_frame, generate, iter_twins
+    from twinaudit.generation import (
+        Twins,
+        check_twins,
+        from_frame,
+        generate,
+        iter_twins,
+    )
     from twinaudit.mitigation import CounterfactualAugmentation, Reweighing, mitigate
     from twinaudit.report import AuditReport, audit
     from twinaudit.scoring import ScoredTwins, score

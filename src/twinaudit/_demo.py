@@ -10,7 +10,7 @@ import numpy as np
 
 from twinaudit.datasets import loan_applications, loan_model, loan_twin_spec
 from twinaudit.datasets._loan import FEATURES
-from twinaudit.generate import Twins, generate
+from twinaudit.generation import Twins, generate
 from twinaudit.mitigation import MitigationReport, mitigate
 from twinaudit.report import AuditReport, audit
 
@@ -47,11 +47,16 @@ def run_demo(n_history: int = 1000, n_pairs: int = 1000, seed: int = 42) -> Demo
     twins = generate(loan_twin_spec(seed), n_pairs)
     report = audit(model, twins)
     mitigation = mitigate(
-        model, history[FEATURES], history["Approved"], twins=twins,
-        X_test=held_out[FEATURES], y_test=held_out["Approved"],
+        model,
+        history[FEATURES],
+        history["Approved"],
+        twins=twins,
+        X_test=held_out[FEATURES],
+        y_test=held_out["Approved"],
     )
-    return DemoResult(history, held_out, model, twins, report, mitigation,
-                      time.perf_counter() - start)
+    return DemoResult(
+        history, held_out, model, twins, report, mitigation, time.perf_counter() - start
+    )
 
 
 def _tree_split(model: Any) -> float | None:
@@ -59,7 +64,9 @@ def _tree_split(model: Any) -> float | None:
     if tree is None:
         return None
     income = FEATURES.index("Income")
-    splits = [t for f, t in zip(tree.feature, tree.threshold, strict=True) if f == income]
+    splits = [
+        t for f, t in zip(tree.feature, tree.threshold, strict=True) if f == income
+    ]
     return float(min(splits, key=lambda t: abs(t - THRESHOLD))) if splits else None
 
 
@@ -74,14 +81,16 @@ def render_demo(result: DemoResult, console: Any, show_pairs: int = 10) -> None:
     console.print(Rule("[bold]twinaudit demo: the tutorial's loan audit[/bold]"))
     console.print(
         f"[bold]1. Biased history.[/bold] {len(history):,} loan applications (seed "
-        f"{result.twins.spec.seed if result.twins.spec else ''}): incomes 30,000-120,000; "
+        f"{result.twins.spec.seed if result.twins.spec else ''}): "
+        "incomes 30,000-120,000; "
         f"men approved {history.loc[men, 'Approved'].mean():.0%}, women "
         f"{history.loc[~men, 'Approved'].mean():.0%} (only above 80,000). A "
         f"{type(result.model).__name__} is trained on {FEATURES}."
     )
     console.print(
         f"[bold]2. Counterfactual twins.[/bold] Mimesis generates "
-        f"{result.twins.n_pairs:,} applicant profiles; each is cloned into a male and a "
+        f"{result.twins.n_pairs:,} applicant profiles; each is cloned into a male "
+        "and a "
         "female twin with the same ID, name and income."
     )
     console.print(decision_table(result.report, show_pairs))
@@ -90,17 +99,22 @@ def render_demo(result: DemoResult, console: Any, show_pairs: int = 10) -> None:
     flips = result.flips_by_income()
     (fb, nb), (fa, na) = flips["below"], flips["above"]
     split = _tree_split(result.model)
-    split_text = f" (the tree splits at income {split:,.1f})" if split is not None else ""
+    split_text = (
+        f" (the tree splits at income {split:,.1f})" if split is not None else ""
+    )
     console.print(
         f"Where the flips are: {fb:,} of {nb:,} pairs with income below 80,000 flip "
         f"(male approved, female denied); {fa:,} of {na:,} at or above 80,000 do"
         f"{split_text}."
     )
-    console.print("[bold]4. Mitigate and re-audit.[/bold] Each strategy retrains the "
-                  "tree; accuracy is against a held-out history with the same bias.")
+    console.print(
+        "[bold]4. Mitigate and re-audit.[/bold] Each strategy retrains the "
+        "tree; accuracy is against a held-out history with the same bias."
+    )
     console.print(result.mitigation)
-    console.print(Panel.fit("\n".join(interpretation(result)),
-                            title="What the numbers say"))
+    console.print(
+        Panel.fit("\n".join(interpretation(result)), title="What the numbers say")
+    )
     console.print(f"[dim]Ran in {result.seconds:.1f} s.[/dim]")
 
 
@@ -115,14 +129,20 @@ def interpretation(result: DemoResult) -> list[str]:
             change = f"left the flip rate at {after:.3f}"
         else:
             change = f"moved the flip rate from {before:.3f} to {after:.3f}"
-        line = (f"{r.label} {change}; {mitigation.accuracy_on} accuracy "
-                f"{mitigation.before_accuracy:.3f} -> {r.accuracy:.3f}.")
+        line = (
+            f"{r.label} {change}; {mitigation.accuracy_on} accuracy "
+            f"{mitigation.before_accuracy:.3f} -> {r.accuracy:.3f}."
+        )
         if np.isclose(after, before) and any("cannot balance" in n for n in r.notes):
-            line += (" A (group, label) cell of the history is empty, so the weights "
-                     "cannot hide the attribute from the model.")
+            line += (
+                " A (group, label) cell of the history is empty, so the weights "
+                "cannot hide the attribute from the model."
+            )
         if after < before and r.accuracy < mitigation.before_accuracy:
-            line += (" The accuracy drop is measured against labels that carry the "
-                     "same bias.")
+            line += (
+                " The accuracy drop is measured against labels that carry the "
+                "same bias."
+            )
         lines.append(line)
     return lines
 
@@ -135,5 +155,7 @@ def flips_summary(result: DemoResult) -> dict[str, Any]:
         "flip_rate": result.report.flip_rate,
         "flips_below_80000": flips["below"],
         "flips_at_or_above_80000": flips["above"],
-        "mitigation": result.mitigation.compare().replace({np.nan: None}).to_dict("index"),
+        "mitigation": result.mitigation.compare()
+        .replace({np.nan: None})
+        .to_dict("index"),
     }

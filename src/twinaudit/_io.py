@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from twinaudit.exceptions import DataError, MissingDependencyError, OutputExistsError
-from twinaudit.generate import iter_twins
+from twinaudit.generation import iter_twins
 from twinaudit.spec import Mode, TwinSpec
 
 __all__ = ["write_twins"]
@@ -61,7 +61,9 @@ def write_twins(
         for i, chunk in enumerate(chunks):
             frame = chunk.frame
             if suffix == ".csv":
-                frame.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False)
+                frame.to_csv(
+                    tmp, mode="w" if i == 0 else "a", header=i == 0, index=False
+                )
             else:
                 table = pa.Table.from_pandas(frame, preserve_index=False)
                 if writer is None:

@@ -12,9 +12,12 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
+
+if TYPE_CHECKING:
+    from twinaudit.spec import Mode
 
 app = typer.Typer(
     name="twinaudit",
@@ -49,7 +52,9 @@ def _friendly_errors(func: F) -> F:
         except TwinauditError as exc:
             from rich.markup import escape
 
-            _console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(exc))}")
+            _console(stderr=True).print(
+                f"[bold red]error:[/bold red] {escape(str(exc))}"
+            )
             raise typer.Exit(1) from exc
 
     return wrapper  # type: ignore[return-value]
@@ -67,8 +72,12 @@ def _version(value: bool) -> None:
 def main_callback(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True,
-                     help="Show the version and exit."),
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """Audit machine-learning models for bias with counterfactual twins."""
@@ -78,21 +87,30 @@ def main_callback(
 @_friendly_errors
 def demo(
     pairs: Annotated[int, typer.Option(min=1, help="Twin pairs to audit.")] = 1000,
-    history: Annotated[int, typer.Option(min=10, help="Historical applications to train on.")] = 1000,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the history and the twins.")] = 42,
+    history: Annotated[
+        int, typer.Option(min=10, help="Historical applications to train on.")
+    ] = 1000,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Seed of the history and the twins.")
+    ] = 42,
     show: Annotated[int, typer.Option(min=0, help="Twin pairs to print.")] = 10,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Also write the audit report as JSON here.")
+        Path | None,
+        typer.Option("--json", help="Also write the audit report as JSON here."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite the --json file if it exists.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite the --json file if it exists.")
+    ] = False,
 ) -> None:
-    """Run the tutorial's audit end to end: history, model, twins, metrics, mitigation."""
+    """Run the tutorial's audit end to end: history, model, twins, mitigation."""
     from twinaudit._demo import render_demo, run_demo
 
     if json_out is not None and json_out.exists() and not force:
         from twinaudit.exceptions import OutputExistsError
 
-        raise OutputExistsError(f"{str(json_out)!r} already exists; pass --force to replace it.")
+        raise OutputExistsError(
+            f"{str(json_out)!r} already exists; pass --force to replace it."
+        )
     result = run_demo(n_history=history, n_pairs=pairs, seed=seed)
     render_demo(result, _console(), show_pairs=show)
     if json_out is not None:
@@ -104,14 +122,24 @@ def demo(
 @_friendly_errors
 def generate(
     spec: Annotated[Path, typer.Argument(help="Spec file (.yaml, .yml or .toml).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv or .parquet.")],
-    pairs: Annotated[int, typer.Option("--pairs", "-n", min=1, help="Base profiles to generate.")] = 1000,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output file: .csv or .parquet.")
+    ],
+    pairs: Annotated[
+        int, typer.Option("--pairs", "-n", min=1, help="Base profiles to generate.")
+    ] = 1000,
     mode: Annotated[
         str | None, typer.Option(help="Override the spec's mode: strict or proxy.")
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Override the spec's seed.")] = None,
-    chunk_size: Annotated[int, typer.Option(min=1, help="Pairs per chunk (bounds memory).")] = 100_000,
-    force: Annotated[bool, typer.Option(help="Overwrite the output file if it exists.")] = False,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Override the spec's seed.")
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, help="Pairs per chunk (bounds memory).")
+    ] = 100_000,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite the output file if it exists.")
+    ] = False,
 ) -> None:
     """Generate twins from a spec file and write them to CSV or Parquet, in chunks."""
     from twinaudit._io import write_twins
@@ -119,10 +147,19 @@ def generate(
 
     loaded = load_spec(spec)
     if mode is not None and mode not in ("strict", "proxy"):
-        raise typer.BadParameter("mode must be 'strict' or 'proxy'.", param_hint="--mode")
-    rows = write_twins(loaded, pairs, out, mode=mode, seed=seed,  # type: ignore[arg-type]
-                       chunk_size=chunk_size, overwrite=force,
-                       progress=_console(stderr=True))
+        raise typer.BadParameter(
+            "mode must be 'strict' or 'proxy'.", param_hint="--mode"
+        )
+    rows = write_twins(
+        loaded,
+        pairs,
+        out,
+        mode=cast("Mode | None", mode),
+        seed=seed,
+        chunk_size=chunk_size,
+        overwrite=force,
+        progress=_console(stderr=True),
+    )
     _console().print(f"Wrote {rows:,} twins ({pairs:,} pairs) to {out}.")
 
 
@@ -142,12 +179,14 @@ def validate(
         table.add_column(name)
     moving = set(loaded.moving_columns)
     roles = {loaded.pair_column: "pair id"}
-    for p in loaded.protected:
-        roles[p.name] = f"protected {list(p.values)}, privileged {p.privileged!r}"
+    for attribute in loaded.protected:
+        roles[attribute.name] = (
+            f"protected {list(attribute.values)}, privileged {attribute.privileged!r}"
+        )
     for f in loaded.fields:
         roles[f.name] = f"{f.kind} field"
-    for p in loaded.proxies:
-        roles[p.name] = f"proxy of {p.attribute}"
+    for proxy in loaded.proxies:
+        roles[proxy.name] = f"proxy of {proxy.attribute}"
     for column in loaded.columns:
         table.add_row(column, roles[column], "yes" if column in moving else "")
     console = _console()

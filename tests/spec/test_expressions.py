@@ -19,26 +19,39 @@ def test_arithmetic_and_functions():
 
 
 def test_comparisons_chain_and_boolean_operators():
-    out = run("(18 <= age < 65) and not retired", age=[10, 30, 70], retired=[False, True, False])
+    out = run(
+        "(18 <= age < 65) and not retired",
+        age=[10, 30, 70],
+        retired=[False, True, False],
+    )
     assert out.tolist() == [False, False, False]
     out = run("age > 60 or retired", age=[10, 70], retired=[True, False])
     assert out.tolist() == [True, True]
 
 
 def test_conditional_and_where():
-    assert run("'old' if age > 60 else 'young'", age=[70, 20]).tolist() == ["old", "young"]
+    assert run("'old' if age > 60 else 'young'", age=[70, 20]).tolist() == [
+        "old",
+        "young",
+    ]
     assert run("where(age > 60, 1, 0)", age=[70, 20]).tolist() == [1, 0]
 
 
-@pytest.mark.parametrize("birth, as_of, years", [
-    ("2000-02-29", "2026-02-28", 25),   # leap-day birthday not yet reached
-    ("2000-02-29", "2026-03-01", 26),
-    ("1990-06-15", "2026-06-14", 35),
-    ("1990-06-15", "2026-06-15", 36),
-    ("1990-12-31", "2026-01-01", 35),
-])
+@pytest.mark.parametrize(
+    "birth, as_of, years",
+    [
+        ("2000-02-29", "2026-02-28", 25),  # leap-day birthday not yet reached
+        ("2000-02-29", "2026-03-01", 26),
+        ("1990-06-15", "2026-06-14", 35),
+        ("1990-06-15", "2026-06-15", 36),
+        ("1990-12-31", "2026-01-01", 35),
+    ],
+)
 def test_years_between_counts_whole_years(birth, as_of, years):
-    out = run(f"years_between(birth, '{as_of}')", birth=np.array([birth], dtype="datetime64[D]"))
+    out = run(
+        f"years_between(birth, '{as_of}')",
+        birth=np.array([birth], dtype="datetime64[D]"),
+    )
     assert out.tolist() == [years]
 
 
@@ -59,10 +72,18 @@ def test_function_names_are_not_columns():
     assert names == {"x", "y"}
 
 
-@pytest.mark.parametrize("expression", [
-    "__import__('os')", "x.real", "[x for x in y]", "lambda: 1", "x[0]",
-    "open('f')", "round(x, ndigits=2)",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "__import__('os')",
+        "x.real",
+        "[x for x in y]",
+        "lambda: 1",
+        "x[0]",
+        "open('f')",
+        "round(x, ndigits=2)",
+    ],
+)
 def test_unsafe_or_unsupported_syntax_is_refused(expression):
     with pytest.raises(SpecError):
         parse_expression(expression, "field 'f'")

@@ -44,15 +44,27 @@ def rich_spec() -> TwinSpec:
             Constant("country", "DE"),
         ],
         protected=[
-            ProtectedAttribute("gender", ["male", "female"], "male", weights=[0.5, 0.5],
-                               model_column="Gender_Code", encoding={"male": 1, "female": 0}),
+            ProtectedAttribute(
+                "gender",
+                ["male", "female"],
+                "male",
+                weights=[0.5, 0.5],
+                model_column="Gender_Code",
+                encoding={"male": 1, "female": 0},
+            ),
             ProtectedAttribute("age_group", [0, 1], 1),
         ],
         proxies=[
-            Proxy.gendered("first_name", "gender", {"male": "male", "female": "female"},
-                           locale="de"),
+            Proxy.gendered(
+                "first_name",
+                "gender",
+                {"male": "male", "female": "female"},
+                locale="de",
+            ),
             Proxy("pronoun", "gender", {"male": "he", "female": "she"}),
-            Proxy("title", "gender", {"male": ["Mr", "Dr"], "female": {"Ms": 3, "Dr": 1}}),
+            Proxy(
+                "title", "gender", {"male": ["Mr", "Dr"], "female": {"Ms": 3, "Dr": 1}}
+            ),
         ],
         seed=7,
         locale="en",
@@ -107,22 +119,34 @@ def test_a_toml_file_written_by_hand_loads(tmp_path):
 
 
 BAD_FILES = [
-    ("seed: 1\nprotected: []\nfeilds: []\n",
-     "bad.yaml: unknown key 'feilds'. Did you mean 'fields'?"),
-    ("protected:\n  - {name: g, values: [a, b], privileged: a}\n"
-     "fields:\n  - {kind: integr, name: x}\n",
-     "bad.yaml.fields[0].kind: unknown field kind 'integr'. Did you mean 'integer'?"),
-    ("protected:\n  - {name: g, values: [a, b], privileged: a}\n"
-     "fields:\n  - {kind: integer, name: x, low: 5, high: 1}\n",
-     "bad.yaml.fields[0]: field 'x': 'low' must be at most 'high'. Got low=5, high=1"),
-    ("protected:\n  - {name: g, values: [a, b], privileged: a}\n"
-     "fields:\n  - {kind: integer, name: x, lo: 5}\n",
-     "bad.yaml.fields[0]: unknown key 'lo'. Did you mean 'low'?"),
-    ("protected:\n  - {name: g, values: [a, b]}\n",
-     "bad.yaml.protected[0]: missing required key 'privileged'."),
-    ("protected:\n  - {name: g, values: [a, b], privileged: c}\n",
-     "bad.yaml.protected[0]: The 'privileged' value of protected attribute 'g' must be "
-     "one of ['a', 'b']. Got 'c' instead."),
+    (
+        "seed: 1\nprotected: []\nfeilds: []\n",
+        "bad.yaml: unknown key 'feilds'. Did you mean 'fields'?",
+    ),
+    (
+        "protected:\n  - {name: g, values: [a, b], privileged: a}\n"
+        "fields:\n  - {kind: integr, name: x}\n",
+        "bad.yaml.fields[0].kind: unknown field kind 'integr'. Did you mean 'integer'?",
+    ),
+    (
+        "protected:\n  - {name: g, values: [a, b], privileged: a}\n"
+        "fields:\n  - {kind: integer, name: x, low: 5, high: 1}\n",
+        "bad.yaml.fields[0]: field 'x': 'low' must be at most 'high'. Got low=5, high=1",
+    ),
+    (
+        "protected:\n  - {name: g, values: [a, b], privileged: a}\n"
+        "fields:\n  - {kind: integer, name: x, lo: 5}\n",
+        "bad.yaml.fields[0]: unknown key 'lo'. Did you mean 'low'?",
+    ),
+    (
+        "protected:\n  - {name: g, values: [a, b]}\n",
+        "bad.yaml.protected[0]: missing required key 'privileged'.",
+    ),
+    (
+        "protected:\n  - {name: g, values: [a, b], privileged: c}\n",
+        "bad.yaml.protected[0]: The 'privileged' value of protected attribute 'g' must be "
+        "one of ['a', 'b']. Got 'c' instead.",
+    ),
     ("fields: []\n", "bad.yaml: missing required key 'protected'."),
     ("protected: {name: g}\n", "bad.yaml.protected: expected a list."),
     ("protected: [\n", "Spec file"),
@@ -162,7 +186,10 @@ def test_save_never_overwrites_unless_asked(tmp_path):
 def test_a_callable_derived_field_cannot_be_saved(tmp_path):
     spec = TwinSpec(
         protected=[ProtectedAttribute("g", ["a", "b"], "a")],
-        fields=[Integer("x", 1, 2), Derived("y", lambda env: env["x"] * 2, columns=["x"])],
+        fields=[
+            Integer("x", 1, 2),
+            Derived("y", lambda env: env["x"] * 2, columns=["x"]),
+        ],
     )
     with pytest.raises(SpecError, match="cannot be saved to a spec file"):
         save_spec(spec, tmp_path / "s.yaml")

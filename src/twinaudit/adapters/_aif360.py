@@ -43,15 +43,18 @@ def _attributes(scored: ScoredTwins, attributes: Sequence[str] | None) -> list[A
     return [twins.attribute(n) for n in names]
 
 
-def privileged_groups(scored: ScoredTwins, attribute: str | None = None) -> list[dict[str, float]]:
+def privileged_groups(
+    scored: ScoredTwins, attribute: str | None = None
+) -> list[dict[str, float]]:
     """AIF360's ``privileged_groups`` argument for ``attribute`` (the first varied
     attribute by default), in the codes of :func:`to_binary_label_dataset`."""
     a = _attributes(scored, [attribute] if attribute else None)[0]
     return [{a.name: 1.0}]
 
 
-def unprivileged_groups(scored: ScoredTwins, attribute: str | None = None,
-                        value: Any = None) -> list[dict[str, float]]:
+def unprivileged_groups(
+    scored: ScoredTwins, attribute: str | None = None, value: Any = None
+) -> list[dict[str, float]]:
     """AIF360's ``unprivileged_groups``: one value, or all unprivileged values."""
     a = _attributes(scored, [attribute] if attribute else None)[0]
     codes = attribute_codes(a)
@@ -59,9 +62,15 @@ def unprivileged_groups(scored: ScoredTwins, attribute: str | None = None,
     return [{a.name: codes[v]} for v in values]
 
 
-def _dataset(columns: dict[str, np.ndarray], label: str, protected: list[str],
-             favorable: float, metadata: dict[str, Any], scores: str | None = None,
-             weights: np.ndarray | None = None) -> Any:
+def _dataset(
+    columns: dict[str, np.ndarray],
+    label: str,
+    protected: list[str],
+    favorable: float,
+    metadata: dict[str, Any],
+    scores: str | None = None,
+    weights: np.ndarray | None = None,
+) -> Any:
     datasets = import_aif360("aif360.datasets")
     frame = pd.DataFrame(columns, copy=False)
     kwargs: dict[str, Any] = {}
@@ -86,9 +95,12 @@ def _dataset(columns: dict[str, np.ndarray], label: str, protected: list[str],
         )
 
 
-def _encoded(scored: ScoredTwins, attributes: Sequence[str] | None,
-             include_features: bool, labels: np.ndarray) -> tuple[
-                 dict[str, np.ndarray], list[str], Encoding, str | None]:
+def _encoded(
+    scored: ScoredTwins,
+    attributes: Sequence[str] | None,
+    include_features: bool,
+    labels: np.ndarray,
+) -> tuple[dict[str, np.ndarray], list[str], Encoding, str | None]:
     twins = scored.twins
     chosen = _attributes(scored, attributes)
     encoding = Encoding()
@@ -118,8 +130,12 @@ def _encoded(scored: ScoredTwins, attributes: Sequence[str] | None,
     return columns, [a.name for a in chosen], encoding, score_name
 
 
-def _metadata(scored: ScoredTwins, encoding: Encoding, label_values: tuple[Any, Any],
-              protected: list[str]) -> dict[str, Any]:
+def _metadata(
+    scored: ScoredTwins,
+    encoding: Encoding,
+    label_values: tuple[Any, Any],
+    protected: list[str],
+) -> dict[str, Any]:
     favorable, unfavorable = label_values
     return {
         "label_maps": [{1.0: favorable, 0.0: unfavorable}],
@@ -159,8 +175,9 @@ def to_binary_label_dataset(
     columns, protected, encoding, score_name = _encoded(
         scored, attributes, include_features, scored.y_pred
     )
-    metadata = _metadata(scored, encoding, (scored.favorable_label, "unfavourable"),
-                         protected)
+    metadata = _metadata(
+        scored, encoding, (scored.favorable_label, "unfavourable"), protected
+    )
     return _dataset(columns, DECISION, protected, 1.0, metadata, scores=score_name)
 
 
@@ -195,10 +212,12 @@ def to_classification_datasets(
         )
     y_true = (truth.to_numpy() == favorable).astype(np.int8)
     trimmed = _without_column(scored, label_column)
-    true_cols, protected, encoding, _ = _encoded(trimmed, attributes, include_features,
-                                                 y_true)
-    pred_cols, _, _, score_name = _encoded(trimmed, attributes, include_features,
-                                           scored.y_pred)
+    true_cols, protected, encoding, _ = _encoded(
+        trimmed, attributes, include_features, y_true
+    )
+    pred_cols, _, _, score_name = _encoded(
+        trimmed, attributes, include_features, scored.y_pred
+    )
     metadata = _metadata(scored, encoding, (favorable, "unfavourable"), protected)
     return (
         _dataset(true_cols, DECISION, protected, 1.0, metadata),
@@ -210,19 +229,30 @@ def _without_column(scored: ScoredTwins, column: str) -> ScoredTwins:
     """The same scored twins without ``column`` (the label must not be a feature)."""
     from dataclasses import replace
 
-    from twinaudit.generate import Twins
+    from twinaudit.generation import Twins
 
     twins = scored.twins
-    slim = Twins(twins.frame.drop(columns=[column]), twins.protected, proxies=twins.proxies,
-                 pair_column=twins.pair_column, varied=twins.varied, spec=twins.spec,
-                 factual=twins.factual, validate=False)
+    slim = Twins(
+        twins.frame.drop(columns=[column]),
+        twins.protected,
+        proxies=twins.proxies,
+        pair_column=twins.pair_column,
+        varied=twins.varied,
+        spec=twins.spec,
+        factual=twins.factual,
+        validate=False,
+    )
     return replace(scored, twins=slim)
 
 
 # -- the fast path used by the report ----------------------------------------------
-def aif360_disparities(group_codes: np.ndarray, y_pred: np.ndarray,
-                       codes: dict[Any, float], name: str,
-                       weights: np.ndarray | None = None) -> dict[Any, dict[str, float]]:
+def aif360_disparities(
+    group_codes: np.ndarray,
+    y_pred: np.ndarray,
+    codes: dict[Any, float],
+    name: str,
+    weights: np.ndarray | None = None,
+) -> dict[Any, dict[str, float]]:
     """AIF360's statistical parity difference and disparate impact of every
     unprivileged value against the privileged one, computed by AIF360 on the
     count-weighted (group, decision) table. ``group_codes`` index ``codes``'s
@@ -231,20 +261,28 @@ def aif360_disparities(group_codes: np.ndarray, y_pred: np.ndarray,
     values = list(codes)
     n_groups = len(values)
     w = np.ones(len(y_pred)) if weights is None else weights
-    cells = np.bincount(group_codes * 2 + y_pred.astype(np.int64), weights=w,
-                        minlength=2 * n_groups)
+    cells = np.bincount(
+        group_codes * 2 + y_pred.astype(np.int64), weights=w, minlength=2 * n_groups
+    )
     keep = cells > 0
     cell_group = np.repeat(np.arange(n_groups), 2)[keep]
     cell_label = np.tile([0.0, 1.0], n_groups)[keep]
     table = np.array([codes[v] for v in values])[cell_group]
-    dataset = _dataset({name: table, DECISION: cell_label}, DECISION, [name], 1.0,
-                       {}, weights=cells[keep])
+    dataset = _dataset(
+        {name: table, DECISION: cell_label},
+        DECISION,
+        [name],
+        1.0,
+        {},
+        weights=cells[keep],
+    )
     out: dict[Any, dict[str, float]] = {}
     for value in values:
         if codes[value] == 1.0:
             continue
         metric = metrics.BinaryLabelDatasetMetric(
-            dataset, unprivileged_groups=[{name: codes[value]}],
+            dataset,
+            unprivileged_groups=[{name: codes[value]}],
             privileged_groups=[{name: 1.0}],
         )
         with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():

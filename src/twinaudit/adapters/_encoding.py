@@ -45,8 +45,9 @@ class Encoding:
         return [mapping[float(c)] for c in codes]
 
 
-def encode_features(frame: pd.DataFrame, exclude: Sequence[str]) -> tuple[
-        dict[str, np.ndarray], Encoding]:
+def encode_features(
+    frame: pd.DataFrame, exclude: Sequence[str]
+) -> tuple[dict[str, np.ndarray], Encoding]:
     """Every column except ``exclude`` as float64, with the code maps."""
     encoding = Encoding()
     out: dict[str, np.ndarray] = {}
@@ -59,7 +60,11 @@ def encode_features(frame: pd.DataFrame, exclude: Sequence[str]) -> tuple[
                 f"Column {column!r} has {int(series.isna().sum())} missing value(s); "
                 "AIF360 needs complete data. Fill or drop them first."
             )
-        kind = series.dtype.kind if not isinstance(series.dtype, pd.CategoricalDtype) else "c"
+        kind = (
+            series.dtype.kind
+            if not isinstance(series.dtype, pd.CategoricalDtype)
+            else "c"
+        )
         if kind in "biuf":
             out[str(column)] = series.to_numpy(dtype=np.float64)
         elif kind == "M":

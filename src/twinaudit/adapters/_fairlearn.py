@@ -23,13 +23,17 @@ if TYPE_CHECKING:
 __all__ = ["to_metric_frame"]
 
 
-def _sensitive(scored: ScoredTwins, attributes: Sequence[str] | None) -> pd.DataFrame | pd.Series:
+def _sensitive(
+    scored: ScoredTwins, attributes: Sequence[str] | None
+) -> pd.DataFrame | pd.Series:
     twins = scored.twins
     names = list(attributes) if attributes is not None else list(twins.varied)
     for name in names:
         twins.attribute(name)
     columns = {
-        name: pd.Categorical(twins.frame[name], categories=list(twins.attribute(name).values))
+        name: pd.Categorical(
+            twins.frame[name], categories=list(twins.attribute(name).values)
+        )
         for name in names
     }
     frame = pd.DataFrame(columns, index=twins.frame.index)
@@ -104,24 +108,30 @@ def to_metric_frame(
     )
 
 
-def fairlearn_disparities(group_codes: np.ndarray, y_pred: np.ndarray,
-                          values: Sequence[Any], weights: np.ndarray | None = None
-                          ) -> dict[str, Any]:
+def fairlearn_disparities(
+    group_codes: np.ndarray,
+    y_pred: np.ndarray,
+    values: Sequence[Any],
+    weights: np.ndarray | None = None,
+) -> dict[str, Any]:
     """Fairlearn's selection rate by group, demographic parity difference and ratio,
     computed by a ``MetricFrame`` on the count-weighted (group, decision) table.
     Fairlearn's convention: difference = max - min, ratio = min / max."""
     fl = import_fairlearn("fairlearn.metrics")
     n_groups = len(values)
     w = np.ones(len(y_pred)) if weights is None else weights
-    cells = np.bincount(group_codes * 2 + y_pred.astype(np.int64), weights=w,
-                        minlength=2 * n_groups)
+    cells = np.bincount(
+        group_codes * 2 + y_pred.astype(np.int64), weights=w, minlength=2 * n_groups
+    )
     keep = cells > 0
     group = np.repeat(np.arange(n_groups), 2)[keep]
     label = np.tile([0, 1], n_groups)[keep]
     labels = np.empty(n_groups, dtype=object)
     labels[:] = list(values)
     present = [v for i, v in enumerate(values) if cells[2 * i] + cells[2 * i + 1] > 0]
-    sensitive = pd.Series(pd.Categorical(labels[group], categories=present), name="group")
+    sensitive = pd.Series(
+        pd.Categorical(labels[group], categories=present), name="group"
+    )
     frame = fl.MetricFrame(
         metrics={"selection_rate": fl.selection_rate},
         y_true=label,

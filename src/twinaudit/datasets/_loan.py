@@ -42,7 +42,7 @@ def tutorial_rule(threshold: float = 80_000) -> Rule:
 def _name_pool(gender: str) -> tuple[np.ndarray, tuple[str, ...]]:
     from mimesis.enums import Gender
 
-    from twinaudit.generate._mimesis import choice_pool
+    from twinaudit.generation._mimesis import choice_pool
 
     pool = choice_pool("person", "first_name", {"gender": Gender(gender)}, "en")
     assert pool is not None  # first_name given a gender is a choice from a list
@@ -97,15 +97,22 @@ def loan_applications(
         raise DataError(f"n must be an integer of at least 2. Got {n!r}.")
     low, high = income_range
     if low >= high:
-        raise DataError(f"income_range must be (low, high) with low < high. Got {income_range!r}.")
-    if isinstance(income_step, bool) or not isinstance(income_step, int) or income_step < 1:
+        raise DataError(
+            f"income_range must be (low, high) with low < high. Got {income_range!r}."
+        )
+    if (
+        isinstance(income_step, bool)
+        or not isinstance(income_step, int)
+        or income_step < 1
+    ):
         raise DataError(f"income_step must be a positive integer. Got {income_step!r}.")
     rng = np.random.default_rng(seed)
     male = rng.random(n) < 0.5
     first, last = -(-low // income_step), high // income_step
     if first > last:
         raise DataError(
-            f"No multiple of income_step={income_step} lies in income_range={income_range}."
+            f"No multiple of income_step={income_step} lies in "
+            f"income_range={income_range}."
         )
     income = rng.integers(first, last, size=n, endpoint=True) * income_step
     names = np.empty(n, dtype=object)
@@ -113,12 +120,14 @@ def loan_applications(
         index_map, categories = _name_pool(gender)
         picks = index_map[rng.integers(0, len(index_map), size=int(mask.sum()))]
         names[mask] = np.asarray(categories, dtype=object)[picks]
-    frame = pd.DataFrame({
-        "Name": names,
-        "Gender": np.where(male, "Male", "Female"),
-        "Gender_Code": male.astype(np.int64),
-        "Income": income,
-    })
+    frame = pd.DataFrame(
+        {
+            "Name": names,
+            "Gender": np.where(male, "Male", "Female"),
+            "Gender_Code": male.astype(np.int64),
+            "Income": income,
+        }
+    )
     approve = rule or tutorial_rule(threshold)
     frame["Approved"] = np.asarray(approve(frame), dtype=np.int64)
     if set(np.unique(frame["Approved"])) - {0, 1}:
@@ -156,11 +165,16 @@ def loan_twin_spec(
         fields=[Identifier("ID", format="uuid"), Integer("Income", low, high)],
         protected=[
             ProtectedAttribute(
-                "Gender", ["Male", "Female"], privileged="Male",
-                model_column="Gender_Code", encoding={"Male": 1, "Female": 0},
+                "Gender",
+                ["Male", "Female"],
+                privileged="Male",
+                model_column="Gender_Code",
+                encoding={"Male": 1, "Female": 0},
             )
         ],
-        proxies=[Proxy.gendered("Name", "Gender", {"Male": "male", "Female": "female"})],
+        proxies=[
+            Proxy.gendered("Name", "Gender", {"Male": "male", "Female": "female"})
+        ],
         seed=seed,
         mode=mode,
     )

@@ -57,7 +57,7 @@ def _columns(scored: ScoredTwins, name: str) -> list[tuple[Any, list[tuple[int, 
     index = [a.name for a in attributes].index(name)
     attribute = attributes[index]
     shape = [len(a.values) for a in attributes]
-    strides = [int(np.prod(shape[i + 1:])) for i in range(len(shape))]
+    strides = [int(np.prod(shape[i + 1 :])) for i in range(len(shape))]
     others = [range(n) if i != index else [0] for i, n in enumerate(shape)]
     p = attribute.values.index(attribute.privileged)
     out = []
@@ -107,23 +107,34 @@ def counterfactual_table(scored: ScoredTwins, confidence: float = 0.95) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def _score_gap(scores: np.ndarray | None, pairs: list[tuple[int, int]],
-               confidence: float) -> dict[str, float]:
+def _score_gap(
+    scores: np.ndarray | None, pairs: list[tuple[int, int]], confidence: float
+) -> dict[str, float]:
     if scores is None:
-        return {"mean_score_gap": np.nan, "score_gap_low": np.nan,
-                "score_gap_high": np.nan, "max_abs_score_gap": np.nan}
+        return {
+            "mean_score_gap": np.nan,
+            "score_gap_low": np.nan,
+            "score_gap_high": np.nan,
+            "max_abs_score_gap": np.nan,
+        }
     gap = np.concatenate([scores[:, b] - scores[:, a] for a, b in pairs])
     mean = float(gap.mean())
     n = len(gap)
     if n > 1 and float(gap.std(ddof=1)) > 0:
         from scipy.stats import t
 
-        half = float(t.ppf(0.5 + confidence / 2, n - 1) * gap.std(ddof=1) / math.sqrt(n))
+        half = float(
+            t.ppf(0.5 + confidence / 2, n - 1) * gap.std(ddof=1) / math.sqrt(n)
+        )
         low, high = mean - half, mean + half
     else:
         low = high = mean
-    return {"mean_score_gap": mean, "score_gap_low": low, "score_gap_high": high,
-            "max_abs_score_gap": float(np.abs(gap).max())}
+    return {
+        "mean_score_gap": mean,
+        "score_gap_low": low,
+        "score_gap_high": high,
+        "max_abs_score_gap": float(np.abs(gap).max()),
+    }
 
 
 def cochran_table(scored: ScoredTwins) -> pd.DataFrame:
@@ -145,12 +156,20 @@ def cochran_table(scored: ScoredTwins) -> pd.DataFrame:
         if (x == x[:, :1]).all():
             statistic, pvalue = 0.0, 1.0
         else:
-            result = cochrans_q(x, return_object=True)
+            result = cochrans_q(x)
             statistic, pvalue = float(result.statistic), float(result.pvalue)
-        rows.append({"attribute": attribute.name, "values": len(attribute.values),
-                     "rows": len(x), "cochran_q": statistic, "p_value": pvalue})
-    return pd.DataFrame(rows, columns=["attribute", "values", "rows", "cochran_q",
-                                       "p_value"])
+        rows.append(
+            {
+                "attribute": attribute.name,
+                "values": len(attribute.values),
+                "rows": len(x),
+                "cochran_q": statistic,
+                "p_value": pvalue,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["attribute", "values", "rows", "cochran_q", "p_value"]
+    )
 
 
 def any_flip(scored: ScoredTwins) -> tuple[int, int]:

@@ -30,9 +30,13 @@ if TYPE_CHECKING:
 
 DEFINITIONS = {
     "selection_rate": "P(favourable | group)",
-    "statistical_parity_difference": "P(fav | group) - P(fav | privileged); 0 is parity",
+    "statistical_parity_difference": (
+        "P(fav | group) - P(fav | privileged); 0 is parity"
+    ),
     "disparate_impact": "P(fav | group) / P(fav | privileged); 1 is parity",
-    "demographic_parity_difference": "max - min selection rate over groups; 0 is parity",
+    "demographic_parity_difference": (
+        "max - min selection rate over groups; 0 is parity"
+    ),
     "demographic_parity_ratio": "min / max selection rate over groups; 1 is parity",
 }
 
@@ -42,19 +46,22 @@ def selection_table(scored: ScoredTwins) -> pd.DataFrame:
     rows = []
     twins = scored.twins
     for attribute in twins.varied_attributes:
-        counts = decision_counts(twins.codes(attribute.name), scored.y_pred,
-                                 len(attribute.values))
+        counts = decision_counts(
+            twins.codes(attribute.name), scored.y_pred, len(attribute.values)
+        )
         for i, value in enumerate(attribute.values):
             n = int(counts[i].sum())
             fav = int(counts[i, 1])
-            rows.append({
-                "attribute": attribute.name,
-                "value": value,
-                "privileged": value == attribute.privileged,
-                "n": n,
-                "favourable": fav,
-                "selection_rate": fav / n if n else np.nan,
-            })
+            rows.append(
+                {
+                    "attribute": attribute.name,
+                    "value": value,
+                    "privileged": value == attribute.privileged,
+                    "n": n,
+                    "favourable": fav,
+                    "selection_rate": fav / n if n else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -63,9 +70,11 @@ def _undefined(reason: str) -> tuple[float, str]:
     return np.nan, reason
 
 
-def disparity_table(scored: ScoredTwins, selection: pd.DataFrame,
-                    library: Mapping[str, Mapping[str, Any]] | None = None
-                    ) -> pd.DataFrame:
+def disparity_table(
+    scored: ScoredTwins,
+    selection: pd.DataFrame,
+    library: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
     """Disparity metrics per attribute from twinaudit's count engine, next to the
     values AIF360 and Fairlearn computed (``library[attribute]["aif360"]`` and
     ``["fairlearn"]``, when given)."""
@@ -87,15 +96,24 @@ def disparity_table(scored: ScoredTwins, selection: pd.DataFrame,
                 )
             else:
                 di = rate / reference
-            for metric, ours in (("statistical_parity_difference", spd),
-                                 ("disparate_impact", di)):
-                rows.append({
-                    "attribute": attribute.name, "metric": metric, "group": value,
-                    "reference": attribute.privileged, "value": ours,
-                    "aif360": computed.get("aif360", {}).get(value, {}).get(metric, np.nan),
-                    "fairlearn": np.nan,
-                    "undefined": note if metric == "disparate_impact" else None,
-                })
+            for metric, ours in (
+                ("statistical_parity_difference", spd),
+                ("disparate_impact", di),
+            ):
+                rows.append(
+                    {
+                        "attribute": attribute.name,
+                        "metric": metric,
+                        "group": value,
+                        "reference": attribute.privileged,
+                        "value": ours,
+                        "aif360": computed.get("aif360", {})
+                        .get(value, {})
+                        .get(metric, np.nan),
+                        "fairlearn": np.nan,
+                        "undefined": note if metric == "disparate_impact" else None,
+                    }
+                )
         finite = rates.dropna()
         dpd = float(finite.max() - finite.min())
         note = None
@@ -107,12 +125,20 @@ def disparity_table(scored: ScoredTwins, selection: pd.DataFrame,
         else:
             dpr = float(finite.min() / finite.max())
         fair = computed.get("fairlearn", {})
-        for metric, ours in (("demographic_parity_difference", dpd),
-                             ("demographic_parity_ratio", dpr)):
-            rows.append({
-                "attribute": attribute.name, "metric": metric, "group": None,
-                "reference": None, "value": ours, "aif360": np.nan,
-                "fairlearn": fair.get(metric, np.nan),
-                "undefined": note if metric == "demographic_parity_ratio" else None,
-            })
+        for metric, ours in (
+            ("demographic_parity_difference", dpd),
+            ("demographic_parity_ratio", dpr),
+        ):
+            rows.append(
+                {
+                    "attribute": attribute.name,
+                    "metric": metric,
+                    "group": None,
+                    "reference": None,
+                    "value": ours,
+                    "aif360": np.nan,
+                    "fairlearn": fair.get(metric, np.nan),
+                    "undefined": note if metric == "demographic_parity_ratio" else None,
+                }
+            )
     return pd.DataFrame(rows)

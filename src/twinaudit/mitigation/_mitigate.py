@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from twinaudit.exceptions import DataError
-from twinaudit.generate import Twins
+from twinaudit.generation import Twins
 from twinaudit.mitigation._strategies import MitigationStrategy, strategy_from
 from twinaudit.report import AuditReport, audit
 
@@ -47,13 +47,19 @@ class MitigationReport:
         for result in self.results:
             if result.strategy == strategy:
                 return result
-        raise KeyError(f"No strategy {strategy!r}; have {[r.strategy for r in self.results]}.")
+        raise KeyError(
+            f"No strategy {strategy!r}; have {[r.strategy for r in self.results]}."
+        )
 
     def compare(self) -> pd.DataFrame:
         """One row per model (the original first): flip rate, disparities,
         accuracy."""
-        rows = [_row("original model", self.before, self.before_accuracy, self.attribute)]
-        rows += [_row(r.label, r.report, r.accuracy, self.attribute) for r in self.results]
+        rows = [
+            _row("original model", self.before, self.before_accuracy, self.attribute)
+        ]
+        rows += [
+            _row(r.label, r.report, r.accuracy, self.attribute) for r in self.results
+        ]
         return pd.DataFrame(rows).set_index("model")
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
@@ -62,13 +68,14 @@ class MitigationReport:
 
         table = Table(
             title=f"Before and after mitigation, re-audited on the same "
-                  f"{self.before.n_pairs:,} twin pairs",
+            f"{self.before.n_pairs:,} twin pairs",
             header_style="bold",
         )
         frame = self.compare()
         table.add_column("model")
         headers = {
-            "flip_rate": "flip rate", "statistical_parity_difference": "stat. parity diff.",
+            "flip_rate": "flip rate",
+            "statistical_parity_difference": "stat. parity diff.",
             "disparate_impact": "disparate impact",
             "demographic_parity_difference": "dem. parity diff.",
             "demographic_parity_ratio": "dem. parity ratio",
@@ -77,18 +84,23 @@ class MitigationReport:
         for column in frame.columns:
             table.add_column(headers.get(column, column), justify="right")
         for name, row in frame.iterrows():
-            table.add_row(str(name), *[
-                "undefined" if pd.isna(v) else f"{v:.3f}" for v in row.tolist()
-            ])
+            table.add_row(
+                str(name),
+                *["undefined" if pd.isna(v) else f"{v:.3f}" for v in row.tolist()],
+            )
         yield table
         for result in self.results:
             for note in result.notes:
                 yield Text(f"{result.label}: {note}", style="yellow")
 
 
-def _row(name: str, report: AuditReport, accuracy: float, attribute: str) -> dict[str, Any]:
-    row: dict[str, Any] = {"model": name,
-                           "flip_rate": float(report.flip(attribute)["flip_rate"])}
+def _row(
+    name: str, report: AuditReport, accuracy: float, attribute: str
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "model": name,
+        "flip_rate": float(report.flip(attribute)["flip_rate"]),
+    }
     for metric in ("statistical_parity_difference", "disparate_impact"):
         row[metric] = report.metric(metric, attribute)
     for metric in ("demographic_parity_difference", "demographic_parity_ratio"):
@@ -142,7 +154,9 @@ def mitigate(
     MitigationReport
     """
     if not isinstance(twins, Twins):
-        raise DataError(f"mitigate needs the Twins to re-audit on. Got {type(twins).__name__}.")
+        raise DataError(
+            f"mitigate needs the Twins to re-audit on. Got {type(twins).__name__}."
+        )
     if not strategies:
         raise DataError("Give at least one mitigation strategy.")
     chosen = twins.attribute(attribute or twins.varied[0])
@@ -156,17 +170,22 @@ def mitigate(
     before_accuracy = _accuracy(model, eval_X, eval_y)
     results = []
     for strategy in resolved:
-        mitigated = strategy.fit(model, X, y, attribute=chosen, favorable_label=favorable)
-        report = audit(mitigated.model, twins, favorable_label=favorable_label,
-                       libraries=libraries)
-        results.append(MitigationResult(
-            strategy=strategy.name or type(strategy).__name__,
-            label=strategy.label or type(strategy).__name__,
-            model=mitigated.model,
-            report=report,
-            accuracy=_accuracy(mitigated.model, eval_X, eval_y),
-            notes=mitigated.notes,
-        ))
+        mitigated = strategy.fit(
+            model, X, y, attribute=chosen, favorable_label=favorable
+        )
+        report = audit(
+            mitigated.model, twins, favorable_label=favorable_label, libraries=libraries
+        )
+        results.append(
+            MitigationResult(
+                strategy=strategy.name or type(strategy).__name__,
+                label=strategy.label or type(strategy).__name__,
+                model=mitigated.model,
+                report=report,
+                accuracy=_accuracy(mitigated.model, eval_X, eval_y),
+                notes=mitigated.notes,
+            )
+        )
     return MitigationReport(
         attribute=chosen.name,
         before=before,

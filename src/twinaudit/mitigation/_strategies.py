@@ -18,7 +18,12 @@ import pandas as pd
 from twinaudit.exceptions import DataError, MitigationError, did_you_mean
 from twinaudit.spec import ProtectedAttribute
 
-__all__ = ["CounterfactualAugmentation", "Mitigated", "MitigationStrategy", "Reweighing"]
+__all__ = [
+    "CounterfactualAugmentation",
+    "Mitigated",
+    "MitigationStrategy",
+    "Reweighing",
+]
 
 
 @dataclass(frozen=True)
@@ -30,8 +35,9 @@ class Mitigated:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def check_training_data(X: Any, y: Any, attribute: ProtectedAttribute,
-                        favorable_label: Any) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def check_training_data(
+    X: Any, y: Any, attribute: ProtectedAttribute, favorable_label: Any
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Validate training data; return it with the 0/1 favourable label and each row's
     position in ``attribute.values``."""
     if not isinstance(X, pd.DataFrame):
@@ -75,13 +81,18 @@ def check_training_data(X: Any, y: Any, attribute: ProtectedAttribute,
         unknown = sorted(set(raw[positions < 0].tolist()), key=str)[:5]
         raise DataError(
             f"Column {column!r} holds {unknown}, which are not the model codes of "
-            f"{attribute.name!r} ({dict((v, attribute.code(v)) for v in attribute.values)})."
+            f"{attribute.name!r} ({codes_by_value_text(attribute)})."
         )
     return X, (y == favorable_label).astype(np.int64), positions
 
 
-def fit_with_weights(estimator: Any, X: pd.DataFrame, y: Any,
-                     sample_weight: np.ndarray) -> Any:
+def codes_by_value_text(attribute: ProtectedAttribute) -> str:
+    return str({v: attribute.code(v) for v in attribute.values})
+
+
+def fit_with_weights(
+    estimator: Any, X: pd.DataFrame, y: Any, sample_weight: np.ndarray
+) -> Any:
     """Fit with ``sample_weight``, routed to a pipeline's last step."""
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import has_fit_parameter
@@ -110,15 +121,29 @@ class MitigationStrategy:
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
 
-    def fit(self, estimator: Any, X: pd.DataFrame, y: Any, *,
-            attribute: ProtectedAttribute, favorable_label: Any = 1) -> Mitigated:
+    def fit(
+        self,
+        estimator: Any,
+        X: pd.DataFrame,
+        y: Any,
+        *,
+        attribute: ProtectedAttribute,
+        favorable_label: Any = 1,
+    ) -> Mitigated:
         from sklearn.base import clone
 
         X, y01, positions = check_training_data(X, y, attribute, favorable_label)
         return self._fit(clone(estimator), X, np.asarray(y), y01, positions, attribute)
 
-    def _fit(self, estimator: Any, X: pd.DataFrame, y: np.ndarray, y01: np.ndarray,
-             positions: np.ndarray, attribute: ProtectedAttribute) -> Mitigated:
+    def _fit(
+        self,
+        estimator: Any,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        y01: np.ndarray,
+        positions: np.ndarray,
+        attribute: ProtectedAttribute,
+    ) -> Mitigated:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -140,8 +165,15 @@ class Reweighing(MitigationStrategy):
     name = "reweighing"
     label = "AIF360 reweighing"
 
-    def _fit(self, estimator: Any, X: pd.DataFrame, y: np.ndarray, y01: np.ndarray,
-             positions: np.ndarray, attribute: ProtectedAttribute) -> Mitigated:
+    def _fit(
+        self,
+        estimator: Any,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        y01: np.ndarray,
+        positions: np.ndarray,
+        attribute: ProtectedAttribute,
+    ) -> Mitigated:
         from twinaudit.adapters._lazy import import_aif360
 
         datasets = import_aif360("aif360.datasets")
@@ -150,16 +182,21 @@ class Reweighing(MitigationStrategy):
         group = (positions == privileged_position).astype(float)
         frame = pd.DataFrame({"group": group, "label": y01.astype(float)})
         dataset = datasets.BinaryLabelDataset(
-            df=frame, label_names=["label"], protected_attribute_names=["group"],
-            favorable_label=1.0, unfavorable_label=0.0,
+            df=frame,
+            label_names=["label"],
+            protected_attribute_names=["group"],
+            favorable_label=1.0,
+            unfavorable_label=0.0,
         )
-        reweigher = preprocessing.Reweighing(unprivileged_groups=[{"group": 0.0}],
-                                             privileged_groups=[{"group": 1.0}])
+        reweigher = preprocessing.Reweighing(
+            unprivileged_groups=[{"group": 0.0}], privileged_groups=[{"group": 1.0}]
+        )
         with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             weights = reweigher.fit_transform(dataset).instance_weights.astype(float)
         if not np.isfinite(weights).all():
-            raise MitigationError(  # pragma: no cover - AIF360 gives rows finite weights
+            # AIF360 gives every training row a finite weight; guard all the same.
+            raise MitigationError(  # pragma: no cover
                 "AIF360 reweighing produced non-finite weights for some rows."
             )
         cells = {
@@ -172,20 +209,29 @@ class Reweighing(MitigationStrategy):
         others = "/".join(map(str, attribute.unprivileged))
         for (who, outcome), weight in cells.items():
             if not np.isfinite(weight):
-                who_text = (f"{attribute.name}={who}" if who != "others"
-                            else f"{attribute.name}={others}")
+                who_text = (
+                    f"{attribute.name}={who}"
+                    if who != "others"
+                    else f"{attribute.name}={others}"
+                )
                 notes.append(
                     f"No training row has {who_text} with an {outcome} label, so "
                     "reweighing cannot balance that cell (AIF360 divides by zero "
                     "there; no row carries that weight). The weighted data still "
-                    f"has every {who_text} row {'un' if outcome == 'favourable' else ''}"
+                    f"has every {who_text} row "
+                    f"{'un' if outcome == 'favourable' else ''}"
                     "favourable, so a model can still learn the attribute from it."
                 )
         used = {f"{k[0]}/{k[1]}": v for k, v in cells.items() if np.isfinite(v)}
-        notes.append("Weights used: " + ", ".join(f"{k} {v:.3f}" for k, v in used.items()))
+        notes.append(
+            "Weights used: " + ", ".join(f"{k} {v:.3f}" for k, v in used.items())
+        )
         model = fit_with_weights(estimator, X, y, weights)
-        return Mitigated(model=model, notes=tuple(notes),
-                         details={"cell_weights": cells, "sample_weight": weights})
+        return Mitigated(
+            model=model,
+            notes=tuple(notes),
+            details={"cell_weights": cells, "sample_weight": weights},
+        )
 
 
 class CounterfactualAugmentation(MitigationStrategy):
@@ -200,8 +246,15 @@ class CounterfactualAugmentation(MitigationStrategy):
     name = "augmentation"
     label = "counterfactual augmentation"
 
-    def _fit(self, estimator: Any, X: pd.DataFrame, y: np.ndarray, y01: np.ndarray,
-             positions: np.ndarray, attribute: ProtectedAttribute) -> Mitigated:
+    def _fit(
+        self,
+        estimator: Any,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        y01: np.ndarray,
+        positions: np.ndarray,
+        attribute: ProtectedAttribute,
+    ) -> Mitigated:
         column = attribute.column
         parts = [X]
         labels = [y]

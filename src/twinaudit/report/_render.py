@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +23,14 @@ LABELS = {
 }
 
 
+def rows(frame: pd.DataFrame) -> list[Any]:
+    """The rows of a result table as objects with one attribute per column."""
+    return [
+        SimpleNamespace(**{str(k): v for k, v in r.items()})
+        for r in frame.to_dict("records")
+    ]
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {str(k): finite_or_none(v) for k, v in row.items()}
@@ -39,8 +48,12 @@ def report_to_dict(report: AuditReport) -> dict[str, Any]:
         "pairs": report.n_pairs,
         "variants_per_pair": twins.n_variants,
         "protected": [
-            {"name": a.name, "values": list(a.values), "privileged": a.privileged,
-             "varied": a.name in twins.varied}
+            {
+                "name": a.name,
+                "values": list(a.values),
+                "privileged": a.privileged,
+                "varied": a.name in twins.varied,
+            }
             for a in twins.protected
         ],
         "proxies": list(twins.proxies),
@@ -112,24 +125,38 @@ def report_to_markdown(report: AuditReport) -> str:
         "McNemar p | mean score gap |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for r in report.counterfactual.itertuples():
+    for r in rows(report.counterfactual):
         lines.append(
             f"| {r.attribute} | {r.group} vs {r.reference} | {r.flip_rate:.3f} | "
-            f"[{r.flip_rate_low:.3f}, {r.flip_rate_high:.3f}] | {r.favours_reference} | "
+            f"[{r.flip_rate_low:.3f}, {r.flip_rate_high:.3f}] | "
+            f"{r.favours_reference} | "
             f"{r.favours_group} | {_p(r.mcnemar_p)} | {_fmt(r.mean_score_gap)} |"
         )
-    lines += ["", "## Selection rate by group", "", "| attribute | value | n | "
-              "selection rate |", "|---|---|---|---|"]
-    for r in report.selection.itertuples():
+    lines += [
+        "",
+        "## Selection rate by group",
+        "",
+        "| attribute | value | n | selection rate |",
+        "|---|---|---|---|",
+    ]
+    for r in rows(report.selection):
         mark = " (privileged)" if r.privileged else ""
-        lines.append(f"| {r.attribute} | {r.value}{mark} | {r.n} | "
-                     f"{_fmt(r.selection_rate)} |")
-    lines += ["", "## Disparity metrics", "", "| attribute | metric | group | "
-              "twinaudit | AIF360 | Fairlearn |", "|---|---|---|---|---|---|"]
-    for r in report.disparities.itertuples():
-        lines.append(f"| {r.attribute} | {LABELS[r.metric]} | {_group_cell(r)} | "
-                     f"{_fmt(r.value)} | {_library_cell(r, 'aif360')} | "
-                     f"{_library_cell(r, 'fairlearn')} |")
+        lines.append(
+            f"| {r.attribute} | {r.value}{mark} | {r.n} | {_fmt(r.selection_rate)} |"
+        )
+    lines += [
+        "",
+        "## Disparity metrics",
+        "",
+        "| attribute | metric | group | twinaudit | AIF360 | Fairlearn |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows(report.disparities):
+        lines.append(
+            f"| {r.attribute} | {LABELS[r.metric]} | {_group_cell(r)} | "
+            f"{_fmt(r.value)} | {_library_cell(r, 'aif360')} | "
+            f"{_library_cell(r, 'fairlearn')} |"
+        )
     lines += ["", "Definitions:"]
     lines += [f"- {LABELS[k]}: {v}" for k, v in DEFINITIONS.items() if k in LABELS]
     if report.notes:
@@ -144,8 +171,11 @@ def decision_table(report: AuditReport, n_pairs: int = 10) -> Any:
     scored = report.scored
     twins = scored.twins
     frame = report.decisions(n_pairs)
-    table = Table(title=f"First {min(n_pairs, twins.n_pairs)} twin pairs and the "
-                        "model's decisions", header_style="bold")
+    table = Table(
+        title=f"First {min(n_pairs, twins.n_pairs)} twin pairs and the "
+        "model's decisions",
+        header_style="bold",
+    )
     shown = [c for c in frame.columns if c not in ("decision", "decision_score")]
     for column in shown:
         table.add_column(str(column), overflow="fold")
@@ -187,47 +217,86 @@ def rich_renderables(report: AuditReport) -> Iterator[Any]:
         + (" and its proxies." if scored.twins.proxies else ".")
     )
     flips = Table(title="Counterfactual flips (paired)", header_style="bold")
-    for name in ("attribute", "group vs reference", "flip rate",
-                 f"{report.confidence:.0%} CI", "favours reference",
-                 "favours group", "McNemar p", "mean score gap"):
-        flips.add_column(name, justify="left" if "vs" in name or name == "attribute"
-                         else "right")
-    for r in report.counterfactual.itertuples():
+    for name in (
+        "attribute",
+        "group vs reference",
+        "flip rate",
+        f"{report.confidence:.0%} CI",
+        "favours reference",
+        "favours group",
+        "McNemar p",
+        "mean score gap",
+    ):
+        flips.add_column(
+            name, justify="left" if "vs" in name or name == "attribute" else "right"
+        )
+    for r in rows(report.counterfactual):
         flips.add_row(
-            str(r.attribute), f"{r.group} vs {r.reference}", f"{r.flip_rate:.3f}",
+            str(r.attribute),
+            f"{r.group} vs {r.reference}",
+            f"{r.flip_rate:.3f}",
             f"[{r.flip_rate_low:.3f}, {r.flip_rate_high:.3f}]",
-            f"{r.favours_reference:,}", f"{r.favours_group:,}", _p(r.mcnemar_p),
+            f"{r.favours_reference:,}",
+            f"{r.favours_group:,}",
+            _p(r.mcnemar_p),
             _fmt(r.mean_score_gap),
         )
     yield flips
     groups = Table(title="Selection rate by group", header_style="bold")
     for name in ("attribute", "value", "twins", "favourable", "selection rate"):
-        groups.add_column(name, justify="right" if name not in ("attribute", "value")
-                          else "left")
-    for r in report.selection.itertuples():
-        groups.add_row(str(r.attribute), f"{r.value}" + (" (privileged)" if r.privileged
-                                                         else ""),
-                       f"{r.n:,}", f"{r.favourable:,}", _fmt(r.selection_rate))
+        groups.add_column(
+            name, justify="right" if name not in ("attribute", "value") else "left"
+        )
+    for r in rows(report.selection):
+        groups.add_row(
+            str(r.attribute),
+            f"{r.value}" + (" (privileged)" if r.privileged else ""),
+            f"{r.n:,}",
+            f"{r.favourable:,}",
+            _fmt(r.selection_rate),
+        )
     yield groups
-    metrics = Table(title="Disparity metrics (twinaudit, and as computed by AIF360 "
-                          "and Fairlearn)", header_style="bold")
-    for name in ("attribute", "metric", "group", "twinaudit", "AIF360", "Fairlearn",
-                 "parity at"):
-        metrics.add_column(name, justify="right" if name in ("twinaudit", "AIF360",
-                                                             "Fairlearn") else "left")
-    for r in report.disparities.itertuples():
+    metrics = Table(
+        title="Disparity metrics (twinaudit, and as computed by AIF360 and Fairlearn)",
+        header_style="bold",
+    )
+    for name in (
+        "attribute",
+        "metric",
+        "group",
+        "twinaudit",
+        "AIF360",
+        "Fairlearn",
+        "parity at",
+    ):
+        metrics.add_column(
+            name,
+            justify="right" if name in ("twinaudit", "AIF360", "Fairlearn") else "left",
+        )
+    for r in rows(report.disparities):
         parity = "1" if "impact" in r.metric or "ratio" in r.metric else "0"
-        metrics.add_row(str(r.attribute), LABELS[r.metric], _group_cell(r),
-                        _fmt(r.value), _library_cell(r, "aif360"),
-                        _library_cell(r, "fairlearn"), parity)
+        metrics.add_row(
+            str(r.attribute),
+            LABELS[r.metric],
+            _group_cell(r),
+            _fmt(r.value),
+            _library_cell(r, "aif360"),
+            _library_cell(r, "fairlearn"),
+            parity,
+        )
     yield metrics
     if not report.cochran.empty:
         q = Table(title="Cochran's Q (attributes with 3+ values)", header_style="bold")
         for name in ("attribute", "values", "rows", "Q", "p"):
             q.add_column(name)
-        for r in report.cochran.itertuples():
-            q.add_row(str(r.attribute), str(r.values), f"{r.rows:,}",
-                      f"{r.cochran_q:.2f}", _p(r.p_value))
+        for r in rows(report.cochran):
+            q.add_row(
+                str(r.attribute),
+                str(r.values),
+                f"{r.rows:,}",
+                f"{r.cochran_q:.2f}",
+                _p(r.p_value),
+            )
         yield q
     for note in report.notes:
         yield Text(f"Note: {note}", style="yellow")

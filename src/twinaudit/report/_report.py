@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from twinaudit.exceptions import DataError, OutputExistsError
-from twinaudit.generate import Twins, generate
+from twinaudit.generation import Twins, generate
 from twinaudit.metrics import (
     any_flip,
     cochran_table,
@@ -73,8 +73,13 @@ class AuditReport:
     def twins(self) -> Twins:
         return self.scored.twins
 
-    def metric(self, name: str, attribute: str | None = None, group: Any = None,
-               source: str = "value") -> float:
+    def metric(
+        self,
+        name: str,
+        attribute: str | None = None,
+        group: Any = None,
+        source: str = "value",
+    ) -> float:
         """One disparity metric: ``source`` is ``"value"`` (twinaudit),
         ``"aif360"`` or ``"fairlearn"``.
 
@@ -86,7 +91,8 @@ class AuditReport:
         table = self.disparities
         if name not in set(table["metric"]):
             raise DataError(
-                f"Unknown metric {name!r}; the report has {sorted(set(table['metric']))}."
+                f"Unknown metric {name!r}; the report has "
+                f"{sorted(set(table['metric']))}."
             )
         rows = table[table["metric"] == name]
         attribute = attribute or self.twins.varied[0]
@@ -94,7 +100,9 @@ class AuditReport:
         if group is not None:
             rows = rows[rows["group"] == group]
         if rows.empty:
-            raise DataError(f"No {name!r} for attribute {attribute!r}, group {group!r}.")
+            raise DataError(
+                f"No {name!r} for attribute {attribute!r}, group {group!r}."
+            )
         return float(rows.iloc[0][source])
 
     def flip(self, attribute: str | None = None, group: Any = None) -> pd.Series:
@@ -105,7 +113,9 @@ class AuditReport:
         if group is not None:
             rows = rows[rows["group"] == group]
         if rows.empty:
-            raise DataError(f"No comparison for attribute {attribute!r}, group {group!r}.")
+            raise DataError(
+                f"No comparison for attribute {attribute!r}, group {group!r}."
+            )
         return rows.iloc[0]
 
     # -- library objects -------------------------------------------------------------
@@ -133,6 +143,8 @@ class AuditReport:
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers."""
+        from twinaudit.report._render import rows
+
         first = self.counterfactual.iloc[0]
         out: dict[str, Any] = {
             "model": self.scored.model_name,
@@ -140,13 +152,16 @@ class AuditReport:
             "flip_rate": self.flip_rate,
             "flip_rate_by_attribute": {
                 f"{r.attribute}={r.group}": r.flip_rate
-                for r in self.counterfactual.itertuples()
+                for r in rows(self.counterfactual)
             },
             "mcnemar_p": float(first["mcnemar_p"]),
         }
-        for row in self.disparities.itertuples():
-            key = (f"{row.metric}[{row.attribute}]" if pd.isna(row.group)
-                   else f"{row.metric}[{row.attribute}={row.group}]")
+        for row in rows(self.disparities):
+            key = (
+                f"{row.metric}[{row.attribute}]"
+                if pd.isna(row.group)
+                else f"{row.metric}[{row.attribute}={row.group}]"
+            )
             out[key] = row.value
         return out
 
@@ -157,8 +172,13 @@ class AuditReport:
 
         return report_to_dict(self)
 
-    def to_json(self, path: str | os.PathLike[str] | None = None, *,
-                overwrite: bool = False, indent: int = 2) -> str:
+    def to_json(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        overwrite: bool = False,
+        indent: int = 2,
+    ) -> str:
         """The report as JSON; written to ``path`` when given (never over an
         existing file unless ``overwrite=True``)."""
         text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
@@ -241,8 +261,10 @@ def audit(
     if isinstance(twins, TwinSpec):
         twins = generate(twins, 1000 if n_pairs is None else n_pairs)
     elif n_pairs is not None:
-        raise DataError("n_pairs is only used when auditing a TwinSpec; the twins "
-                        "are already generated.")
+        raise DataError(
+            "n_pairs is only used when auditing a TwinSpec; the twins "
+            "are already generated."
+        )
     if not isinstance(twins, Twins):
         raise DataError(
             f"audit needs Twins (from generate/from_frame) or a TwinSpec. Got "
@@ -254,17 +276,16 @@ def audit(
     return report_from_scored(scored, confidence=confidence, libraries=libraries)
 
 
-def report_from_scored(scored: ScoredTwins, *, confidence: float = 0.95,
-                       libraries: bool = True) -> AuditReport:
+def report_from_scored(
+    scored: ScoredTwins, *, confidence: float = 0.95, libraries: bool = True
+) -> AuditReport:
     """Compute every metric of already scored twins."""
     selection = selection_table(scored)
     library = _library_values(scored) if libraries else None
     disparities = disparity_table(scored, selection, library)
     counterfactual = counterfactual_table(scored, confidence)
     flipped, n = any_flip(scored)
-    notes = tuple(
-        reason for reason in disparities["undefined"].dropna().tolist()
-    )
+    notes = tuple(reason for reason in disparities["undefined"].dropna().tolist())
     return AuditReport(
         scored=scored,
         selection=selection,
@@ -287,8 +308,9 @@ def _library_values(scored: ScoredTwins) -> dict[str, dict[str, Any]]:
     for attribute in scored.twins.varied_attributes:
         codes = scored.twins.codes(attribute.name)
         out[attribute.name] = {
-            "aif360": aif360_disparities(codes, scored.y_pred,
-                                         attribute_codes(attribute), attribute.name),
+            "aif360": aif360_disparities(
+                codes, scored.y_pred, attribute_codes(attribute), attribute.name
+            ),
             "fairlearn": fairlearn_disparities(codes, scored.y_pred, attribute.values),
         }
     return out
@@ -302,4 +324,3 @@ def finite_or_none(value: Any) -> Any:
     if isinstance(value, np.bool_):
         return bool(value)
     return value
-

@@ -10,10 +10,9 @@ import numpy as np
 import pandas as pd
 
 from twinaudit.exceptions import DataError, ModelError, did_you_mean
-from twinaudit.generate import Twins
+from twinaudit.generation import Twins
 
 __all__ = ["ScoredTwins", "model_input", "score"]
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,7 +105,9 @@ def model_input(
         wanted = list(features)
     elif model is not None and hasattr(model, "feature_names_in_"):
         wanted = [str(c) for c in model.feature_names_in_]
-    available = [c for c in frame.columns if c != twins.pair_column and c not in replaced]
+    available = [
+        c for c in frame.columns if c != twins.pair_column and c not in replaced
+    ]
     available += [c for c in encoded if c not in available]
     if wanted is None:
         wanted = available
@@ -202,14 +203,17 @@ def score(
 
 def _favorable(model: Any, predictions: np.ndarray, favorable_label: Any) -> Any:
     if predictions.dtype.kind == "f" and np.isnan(predictions).any():
-        raise ModelError("The model returned NaN predictions; it must return decisions.")
+        raise ModelError(
+            "The model returned NaN predictions; it must return decisions."
+        )
     classes = getattr(model, "classes_", None)
     observed = pd.unique(predictions).tolist()
-    labels = list(classes) if classes is not None else observed
+    labels = np.asarray(classes).tolist() if classes is not None else observed
     if classes is None and len(observed) > 2:
         kind = "scores" if predictions.dtype.kind == "f" else "labels"
         raise ModelError(
-            f"The model returned {len(observed)} distinct {kind} (e.g. {observed[:5]}); "
+            f"The model returned {len(observed)} distinct {kind} "
+            f"(e.g. {observed[:5]}); "
             "twinaudit audits binary decisions. Wrap it so it returns 0/1 decisions "
             "(threshold scores first)."
         )

@@ -18,7 +18,8 @@ from twinaudit.spec._io import load_spec, save_spec, spec_from_dict, spec_to_dic
 from twinaudit.spec._providers import supported_locales
 from twinaudit.spec._spec import Mode, ProtectedAttribute, Proxy, TwinSpec
 
-_FIELDS = [
+__all__ = [
+    "EXPRESSION_FUNCTIONS",
     "Categorical",
     "Constant",
     "Date",
@@ -28,10 +29,15 @@ _FIELDS = [
     "Identifier",
     "Integer",
     "LogNormal",
+    "Mode",
     "Normal",
+    "ProtectedAttribute",
     "Provider",
+    "Proxy",
+    "TwinSpec",
+    "load_spec",
+    "save_spec",
+    "spec_from_dict",
+    "spec_to_dict",
+    "supported_locales",
 ]
-_SPEC = ["Mode", "ProtectedAttribute", "Proxy", "TwinSpec"]
-_IO = ["load_spec", "save_spec", "spec_from_dict", "spec_to_dict"]
-
-__all__ = [*_FIELDS, *_SPEC, *_IO, "EXPRESSION_FUNCTIONS", "supported_locales"]

@@ -33,7 +33,7 @@ def _years_between(start: Any, end: Any) -> np.ndarray:
 
 def _month_day(days: np.ndarray) -> np.ndarray:
     months = days.astype("datetime64[M]")
-    month_of_year = (months - days.astype("datetime64[Y]").astype("datetime64[M]"))
+    month_of_year = months - days.astype("datetime64[Y]").astype("datetime64[M]")
     day_of_month = (days - months.astype("datetime64[D]")).astype(np.int64)
     return month_of_year.astype(np.int64) * 100 + day_of_month
 
@@ -55,13 +55,15 @@ def _as_str(value: Any) -> np.ndarray:
 
 
 def _lower(value: Any) -> np.ndarray:
-    return np.asarray([str(v).lower() for v in np.asarray(value, dtype=object)],
-                      dtype=object)
+    return np.asarray(
+        [str(v).lower() for v in np.asarray(value, dtype=object)], dtype=object
+    )
 
 
 def _upper(value: Any) -> np.ndarray:
-    return np.asarray([str(v).upper() for v in np.asarray(value, dtype=object)],
-                      dtype=object)
+    return np.asarray(
+        [str(v).upper() for v in np.asarray(value, dtype=object)], dtype=object
+    )
 
 
 FUNCTIONS: Mapping[str, Callable[..., Any]] = {
@@ -87,7 +89,7 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "days_between": _days_between,
 }
 
-_BINARY = {
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -96,8 +98,12 @@ _BINARY = {
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: np.logical_not}
-_COMPARE = {
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Not: np.logical_not,
+}
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Lt: operator.lt,
     ast.LtE: operator.le,
     ast.Gt: operator.gt,
@@ -108,8 +114,18 @@ _COMPARE = {
 
 
 _ALLOWED = (
-    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Constant,
-    ast.IfExp, ast.Load, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.BoolOp,
+    ast.Constant,
+    ast.IfExp,
+    ast.Load,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+    ast.boolop,
 )
 
 
@@ -181,8 +197,9 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
             left = right
         return result
     if isinstance(node, ast.IfExp):
-        return np.where(_eval(node.test, env), _eval(node.body, env),
-                        _eval(node.orelse, env))
+        return np.where(
+            _eval(node.test, env), _eval(node.body, env), _eval(node.orelse, env)
+        )
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
         return FUNCTIONS[node.func.id](*[_eval(a, env) for a in node.args])

@@ -1,7 +1,7 @@
 """Fields: the non-protected columns of a twin profile.
 
 Every field is a frozen dataclass validated at construction; the sampling code in
-:mod:`twinaudit.generate` turns it into a column. ``kind`` is the key used in spec
+:mod:`twinaudit.generation` turns it into a column. ``kind`` is the key used in spec
 files (``{kind: integer, name: age, low: 18, high: 75}``).
 """
 
@@ -37,7 +37,9 @@ __all__ = [
 
 def check_name(name: object, what: str = "field") -> str:
     if not isinstance(name, str) or not name.strip():
-        raise SpecError(f"A {what} needs a non-empty string name. Got {name!r} instead.")
+        raise SpecError(
+            f"A {what} needs a non-empty string name. Got {name!r} instead."
+        )
     return name
 
 
@@ -60,8 +62,9 @@ def _check_round(value: object, where: str) -> int | None:
     return value
 
 
-def _check_bounds(low: float | None, high: float | None, where: str,
-                  strict: bool = True) -> None:
+def _check_bounds(
+    low: float | None, high: float | None, where: str, strict: bool = True
+) -> None:
     if low is not None and high is not None and (low >= high if strict else low > high):
         op = "below" if strict else "at most"
         raise SpecError(
@@ -269,7 +272,8 @@ class Provider(Field):
         if self.locale is not None:
             check_locale(self.locale, self.where)
         object.__setattr__(
-            self, "kwargs",
+            self,
+            "kwargs",
             FrozenDict(coerce_kwargs(group, method, self.kwargs, self.where)),
         )
 
@@ -410,8 +414,18 @@ class Identifier(Field):
 
 FIELD_KINDS: dict[str, type[Field]] = {
     cls.kind: cls
-    for cls in (Integer, Float, Normal, LogNormal, Categorical, Provider, Date,
-                Derived, Constant, Identifier)
+    for cls in (
+        Integer,
+        Float,
+        Normal,
+        LogNormal,
+        Categorical,
+        Provider,
+        Date,
+        Derived,
+        Constant,
+        Identifier,
+    )
 }
 
 

@@ -38,8 +38,16 @@ from twinaudit.spec._spec import ProtectedAttribute, Proxy, TwinSpec
 
 __all__ = ["load_spec", "save_spec", "spec_from_dict", "spec_to_dict"]
 
-_TOP_KEYS = ("seed", "locale", "mode", "vary", "pair_column", "protected", "fields",
-             "proxies")
+_TOP_KEYS = (
+    "seed",
+    "locale",
+    "mode",
+    "vary",
+    "pair_column",
+    "protected",
+    "fields",
+    "proxies",
+)
 
 
 # -- to dict ----------------------------------------------------------------------
@@ -63,8 +71,11 @@ def _field_to_dict(f: Field) -> dict[str, Any]:
 
 
 def _attr_to_dict(p: ProtectedAttribute) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": p.name, "values": list(p.values),
-                           "privileged": p.privileged}
+    out: dict[str, Any] = {
+        "name": p.name,
+        "values": list(p.values),
+        "privileged": p.privileged,
+    }
     if p.weights is not None:
         out["weights"] = list(p.weights)
     if p.model_column is not None:
@@ -104,8 +115,12 @@ def spec_to_dict(spec: TwinSpec) -> dict[str, Any]:
 
 
 # -- from dict --------------------------------------------------------------------
-def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], path: str,
-                required: tuple[str, ...] = ()) -> None:
+def _check_keys(
+    data: Mapping[str, Any],
+    allowed: tuple[str, ...],
+    path: str,
+    required: tuple[str, ...] = (),
+) -> None:
     for key in data:
         if key not in allowed:
             raise SpecError(

@@ -153,7 +153,9 @@ def coerce_kwargs(
     try:
         signature.bind(None, **out)
     except TypeError as exc:
-        raise SpecError(f"{where}: bad arguments for '{group}.{method}': {exc}.") from exc
+        raise SpecError(
+            f"{where}: bad arguments for '{group}.{method}': {exc}."
+        ) from exc
     return out
 
 
@@ -184,8 +186,9 @@ def bound_method(group: str, method: str, locale: str) -> Callable[..., Any]:
     )
 
 
-def check_call(group: str, method: str, kwargs: Mapping[str, Any], locale: str,
-               where: str) -> None:
+def check_call(
+    group: str, method: str, kwargs: Mapping[str, Any], locale: str, where: str
+) -> None:
     """Call the provider once so that arguments Mimesis rejects fail at spec time."""
     from mimesis.random import Random
 

@@ -90,8 +90,7 @@ class ProtectedAttribute:
         for v in values:
             if not isinstance(v, _SCALARS):
                 raise SpecError(
-                    f"{where}: values must be strings, numbers or booleans. "
-                    f"Got {v!r}."
+                    f"{where}: values must be strings, numbers or booleans. Got {v!r}."
                 )
         if len({(type(v), v) for v in values}) != len(values):
             raise SpecError(f"{where}: 'values' has duplicates: {_describe(values)}.")
@@ -136,11 +135,14 @@ class ProtectedAttribute:
         ):
             return key
         for v in self.values:
-            if str(v) == str(key) or (isinstance(v, bool) and str(key).lower() == str(v).lower()):
+            if str(v) == str(key) or (
+                isinstance(v, bool) and str(key).lower() == str(v).lower()
+            ):
                 return v
         raise SpecError(
             f"{where}: {key!r} is not a value of protected attribute {self.name!r}; "
-            f"use one of {_describe(self.values)}.{did_you_mean(str(key), map(str, self.values))}"
+            f"use one of {_describe(self.values)}."
+            f"{did_you_mean(str(key), map(str, self.values))}"
         )
 
     @property
@@ -187,7 +189,8 @@ class Proxy:
         if not isinstance(self.by_value, Mapping) or not self.by_value:
             raise SpecError(
                 f"proxy {self.name!r}: 'by_value' must map each value of "
-                f"{self.attribute!r} to the proxy's value for it. Got {self.by_value!r}."
+                f"{self.attribute!r} to the proxy's value for it. "
+                f"Got {self.by_value!r}."
             )
         object.__setattr__(self, "by_value", freeze(self.by_value))
         # Building the fields validates providers, kwargs and choices now.
@@ -303,7 +306,11 @@ class TwinSpec:
                 "add one, e.g. ProtectedAttribute('gender', ['male', 'female'], "
                 "privileged='male')."
             )
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, int)
+            or self.seed < 0
+        ):
             raise SpecError(
                 f"TwinSpec: 'seed' must be a non-negative integer. Got {self.seed!r}."
             )
@@ -378,7 +385,9 @@ class TwinSpec:
                     f"attribute.{did_you_mean(proxy.attribute, by_name)} "
                     f"Protected: {list(by_name)}."
                 )
-            by_value = {attribute.match_value(k, where): v for k, v in proxy.by_value.items()}
+            by_value = {
+                attribute.match_value(k, where): v for k, v in proxy.by_value.items()
+            }
             missing = [v for v in attribute.values if v not in by_value]
             if missing:
                 raise SpecError(
@@ -386,9 +395,13 @@ class TwinSpec:
                     f"{attribute.name!r}; give one entry per value."
                 )
             fixed.append(
-                Proxy(proxy.name, proxy.attribute,
-                      {v: by_value[v] for v in attribute.values},
-                      provider=proxy.provider, locale=proxy.locale)
+                Proxy(
+                    proxy.name,
+                    proxy.attribute,
+                    {v: by_value[v] for v in attribute.values},
+                    provider=proxy.provider,
+                    locale=proxy.locale,
+                )
             )
         object.__setattr__(self, "proxies", tuple(fixed))
 
@@ -396,8 +409,9 @@ class TwinSpec:
         fields: list[tuple[Field, str]] = [(f, f.where) for f in self.fields]
         for proxy in self.proxies:
             for value in proxy.by_value:
-                fields.append((proxy.field_for(value),
-                               f"proxy {proxy.name!r} (value {value!r})"))
+                fields.append(
+                    (proxy.field_for(value), f"proxy {proxy.name!r} (value {value!r})")
+                )
         for f, where in fields:
             if isinstance(f, Provider):
                 check_call(f.group, f.method, f.kwargs, f.locale or self.locale, where)
@@ -431,10 +445,10 @@ class TwinSpec:
     def columns(self) -> tuple[str, ...]:
         """Output columns, in order: pair id, protected, fields, proxies."""
         return (
-            (self.pair_column,)
-            + tuple(p.name for p in self.protected)
-            + tuple(f.name for f in self.fields)
-            + tuple(p.name for p in self.proxies)
+            self.pair_column,
+            *(p.name for p in self.protected),
+            *(f.name for f in self.fields),
+            *(p.name for p in self.proxies),
         )
 
     @property

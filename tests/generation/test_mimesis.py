@@ -5,20 +5,23 @@ from mimesis.enums import Gender
 from mimesis.locales import Locale
 from scipy import stats
 
-from twinaudit.generate._mimesis import call_provider, choice_pool
+from twinaudit.generation._mimesis import call_provider, choice_pool
 
 
 @pytest.mark.parametrize("locale", ["en", "de", "ja", "pt-br"])
 def test_first_name_given_a_gender_is_a_uniform_choice_over_the_locale_list(locale):
-    categories, index_map = choice_pool("person", "first_name", {"gender": Gender.FEMALE},
-                                        locale)
+    categories, index_map = choice_pool(
+        "person", "first_name", {"gender": Gender.FEMALE}, locale
+    )
     names = Person(Locale(locale))._dataset["names"]["female"]
     assert [categories[i] for i in index_map] == list(names)
 
 
 def test_city_pool_is_the_locale_list():
     categories, index_map = choice_pool("address", "city", {}, "de")
-    assert [categories[i] for i in index_map] == list(Address(Locale.DE)._dataset["city"])
+    assert [categories[i] for i in index_map] == list(
+        Address(Locale.DE)._dataset["city"]
+    )
 
 
 def test_providers_with_other_randomness_are_not_pooled():
@@ -34,7 +37,9 @@ def test_pooled_sampling_matches_mimesis_frequencies():
     rng = np.random.default_rng(0)
     draws = index_map[rng.integers(0, len(index_map), 200_000)]
     observed = np.bincount(draws, minlength=len(categories))
-    expected = np.bincount(index_map, minlength=len(categories)) / len(index_map) * 200_000
+    expected = (
+        np.bincount(index_map, minlength=len(categories)) / len(index_map) * 200_000
+    )
     assert stats.chisquare(observed, expected).pvalue > 1e-4
 
 

@@ -8,19 +8,19 @@ millions of Python strings.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
-from twinaudit.generate._mimesis import (
+from twinaudit.generation._mimesis import (
     call_provider,
     choice_pool,
     pooled_categorical,
 )
-from twinaudit.generate._streams import Streams, stream_key
+from twinaudit.generation._streams import Streams, stream_key
 from twinaudit.spec import (
     Categorical,
     Constant,
@@ -36,7 +36,10 @@ from twinaudit.spec import (
 )
 from twinaudit.spec._expressions import evaluate
 
-Column = np.ndarray | pd.Categorical
+if TYPE_CHECKING:
+    Column: TypeAlias = np.ndarray | pd.Categorical[Any]
+else:
+    Column = object
 
 
 @dataclass
@@ -84,8 +87,9 @@ def _(field: Float, ctx: Context, key: tuple[int, ...]) -> Column:
     return _rounded(field.low + (field.high - field.low) * values, field.round)
 
 
-def _normal(mean: float, std: float, low: float | None, high: float | None,
-            u: np.ndarray) -> np.ndarray:
+def _normal(
+    mean: float, std: float, low: float | None, high: float | None, u: np.ndarray
+) -> np.ndarray:
     from scipy.stats import truncnorm
 
     a = -np.inf if low is None else (low - mean) / std
@@ -110,7 +114,8 @@ def _(field: LogNormal, ctx: Context, key: tuple[int, ...]) -> Column:
     else:
         u = ctx.draw(key, lambda rng, k: rng.random(k))
         log = _normal(
-            field.mean, field.std,
+            field.mean,
+            field.std,
             None if field.low is None else float(np.log(field.low)),
             None if field.high is None else float(np.log(field.high)),
             u,
@@ -129,7 +134,7 @@ def _finish_normal(field: Normal, values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _choice_codes(n: int, weights: tuple[float, ...] | None) -> Any:
+def _choice_codes(n: int, weights: Sequence[float] | None) -> Any:
     if weights is None:
         return lambda rng, k: rng.integers(0, n, size=k, dtype=np.int64)
     p = np.asarray(weights, dtype=float)
@@ -167,8 +172,9 @@ def _(field: Provider, ctx: Context, key: tuple[int, ...]) -> Column:
         return pooled_categorical(codes, categories)
     values = ctx.draw(
         key,
-        lambda rng, k: call_provider(field.group, field.method, field.kwargs, locale,
-                                     rng, k),
+        lambda rng, k: call_provider(
+            field.group, field.method, field.kwargs, locale, rng, k
+        ),
     )
     return _objects(values)
 
@@ -185,9 +191,7 @@ def _objects(values: Any) -> Column:
 def _(field: Date, ctx: Context, key: tuple[int, ...]) -> Column:
     start = np.datetime64(field.start, "D").astype(np.int64)
     end = np.datetime64(field.end, "D").astype(np.int64)
-    days = ctx.draw(
-        key, lambda rng, k: rng.integers(start, end, size=k, endpoint=True)
-    )
+    days = ctx.draw(key, lambda rng, k: rng.integers(start, end, size=k, endpoint=True))
     return days.astype("datetime64[D]")
 
 
@@ -197,7 +201,9 @@ def _(field: Constant, ctx: Context, key: tuple[int, ...]) -> Column:
         return pd.Categorical.from_codes(
             np.zeros(ctx.size, dtype=np.int8), categories=pd.Index([field.value])
         )
-    values = np.empty(ctx.size, dtype=object if isinstance(field.value, tuple) else None)
+    values = np.empty(
+        ctx.size, dtype=object if isinstance(field.value, tuple) else None
+    )
     values[:] = field.value
     return values
 
@@ -223,7 +229,9 @@ def uuid4_strings(raw: np.ndarray) -> np.ndarray:
 @sample.register
 def _(field: Identifier, ctx: Context, key: tuple[int, ...]) -> Column:
     if field.format == "int":
-        return np.arange(ctx.start + field.start, ctx.stop + field.start, dtype=np.int64)
+        return np.arange(
+            ctx.start + field.start, ctx.stop + field.start, dtype=np.int64
+        )
     raw = ctx.draw(
         key, lambda rng, k: rng.integers(0, 256, size=(k, 16), dtype=np.uint8)
     )

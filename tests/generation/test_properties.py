@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twinaudit.generate import Twins, generate, iter_twins
+from twinaudit.generation import Twins, generate, iter_twins
 from twinaudit.spec import (
     Categorical,
     Constant,
@@ -28,21 +28,36 @@ def protected_attributes(draw, index):
     as_ints = draw(st.booleans())
     values = list(range(k)) if as_ints else [f"a{index}v{j}" for j in range(k)]
     weights = draw(st.none() | st.lists(st.floats(0.1, 5.0), min_size=k, max_size=k))
-    return ProtectedAttribute(f"p{index}", values, draw(st.sampled_from(values)),
-                              weights=weights)
+    return ProtectedAttribute(
+        f"p{index}", values, draw(st.sampled_from(values)), weights=weights
+    )
 
 
 FIELD_BUILDERS = {
-    "integer": lambda name, draw: Integer(name, draw(st.integers(-50, 0)),
-                                          draw(st.integers(1, 10**6))),
-    "float": lambda name, draw: Float(name, 0.0, draw(st.floats(1, 1e4)),
-                                      round=draw(st.none() | st.integers(-2, 3))),
-    "normal": lambda name, draw: Normal(name, 50.0, 10.0, low=draw(st.none() | st.just(40.0)),
-                                        high=draw(st.none() | st.just(75.0))),
+    "integer": lambda name, draw: Integer(
+        name, draw(st.integers(-50, 0)), draw(st.integers(1, 10**6))
+    ),
+    "float": lambda name, draw: Float(
+        name, 0.0, draw(st.floats(1, 1e4)), round=draw(st.none() | st.integers(-2, 3))
+    ),
+    "normal": lambda name, draw: Normal(
+        name,
+        50.0,
+        10.0,
+        low=draw(st.none() | st.just(40.0)),
+        high=draw(st.none() | st.just(75.0)),
+    ),
     "categorical": lambda name, draw: Categorical(
-        name, ["x", "y", "z"], weights=draw(st.none() | st.just([1.0, 2.0, 3.0]))),
-    "provider": lambda name, draw: Provider(name, draw(st.sampled_from(
-        ["person.occupation", "address.city", "food.fruit", "person.surname"]))),
+        name, ["x", "y", "z"], weights=draw(st.none() | st.just([1.0, 2.0, 3.0]))
+    ),
+    "provider": lambda name, draw: Provider(
+        name,
+        draw(
+            st.sampled_from(
+                ["person.occupation", "address.city", "food.fruit", "person.surname"]
+            )
+        ),
+    ),
     "constant": lambda name, draw: Constant(name, draw(st.sampled_from([1, "k", 2.5]))),
 }
 
@@ -51,8 +66,9 @@ FIELD_BUILDERS = {
 def specs(draw):
     attributes = [draw(protected_attributes(i)) for i in range(draw(st.integers(1, 3)))]
     fields = [Integer("anchor", 0, 10**9)]
-    for j, kind in enumerate(draw(st.lists(st.sampled_from(sorted(FIELD_BUILDERS)),
-                                           max_size=4))):
+    for j, kind in enumerate(
+        draw(st.lists(st.sampled_from(sorted(FIELD_BUILDERS)), max_size=4))
+    ):
         fields.append(FIELD_BUILDERS[kind](f"f{j}", draw))
     if draw(st.booleans()):
         fields.append(Derived("anchor_k", "anchor // 1000"))
@@ -60,21 +76,35 @@ def specs(draw):
     for a in attributes:
         choice = draw(st.sampled_from(["none", "constant", "choices", "names"]))
         if choice == "constant":
-            proxies.append(Proxy(f"{a.name}_word", a.name, {v: f"w{v}" for v in a.values}))
+            proxies.append(
+                Proxy(f"{a.name}_word", a.name, {v: f"w{v}" for v in a.values})
+            )
         elif choice == "choices":
-            proxies.append(Proxy(f"{a.name}_pick", a.name,
-                                 {v: [f"c{v}", f"d{v}"] for v in a.values}))
+            proxies.append(
+                Proxy(
+                    f"{a.name}_pick", a.name, {v: [f"c{v}", f"d{v}"] for v in a.values}
+                )
+            )
         elif choice == "names" and len(a.values) == 2:
-            proxies.append(Proxy.gendered(f"{a.name}_name", a.name,
-                                          dict(zip(a.values, ["male", "female"], strict=True))))
+            proxies.append(
+                Proxy.gendered(
+                    f"{a.name}_name",
+                    a.name,
+                    dict(zip(a.values, ["male", "female"], strict=True)),
+                )
+            )
     if proxies and draw(st.booleans()):
         fields.append(Derived("echo", f"str({proxies[0].name}) + '!'"))
     names = [a.name for a in attributes]
     vary = draw(st.none() | st.lists(st.sampled_from(names), min_size=1, unique=True))
     return TwinSpec(
-        protected=attributes, fields=fields, proxies=proxies,
-        seed=draw(st.integers(0, 2**32)), mode=draw(st.sampled_from(["strict", "proxy"])),
-        vary=vary, locale=draw(st.sampled_from(["en", "de", "ru", "ja"])),
+        protected=attributes,
+        fields=fields,
+        proxies=proxies,
+        seed=draw(st.integers(0, 2**32)),
+        mode=draw(st.sampled_from(["strict", "proxy"])),
+        vary=vary,
+        locale=draw(st.sampled_from(["en", "de", "ru", "ja"])),
     )
 
 
@@ -102,7 +132,9 @@ def test_every_protected_combination_appears_once_per_pair(spec, n):
     varied = [a.name for a in spec.varied]
     expected = sorted(itertools.product(*(a.values for a in spec.varied)), key=repr)
     for _, pair in twins.frame.groupby("pair_id", sort=False):
-        combos = sorted(map(tuple, pair[varied].astype(object).to_numpy().tolist()), key=repr)
+        combos = sorted(
+            map(tuple, pair[varied].astype(object).to_numpy().tolist()), key=repr
+        )
         assert combos == expected
     assert twins.factual.reshape(-1, spec.n_variants).sum(axis=1).tolist() == [1] * n
 

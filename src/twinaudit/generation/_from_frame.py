@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from twinaudit.exceptions import DataError, did_you_mean
-from twinaudit.generate._engine import _proxy_by_value
-from twinaudit.generate._sampling import Context
-from twinaudit.generate._streams import Streams
-from twinaudit.generate._twins import ProtectedLike, Twins, _attributes, value_codes
+from twinaudit.generation._engine import _proxy_by_value
+from twinaudit.generation._sampling import Context
+from twinaudit.generation._streams import Streams
+from twinaudit.generation._twins import ProtectedLike, Twins, _attributes, value_codes
 from twinaudit.spec import Mode, Proxy
 from twinaudit.spec._providers import check_locale
 
@@ -65,7 +65,9 @@ def from_frame(
     [[0, 'M', 40000], [0, 'F', 40000], [1, 'M', 95000], [1, 'F', 95000]]
     """
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"from_frame needs a pandas DataFrame. Got {type(data).__name__}.")
+        raise DataError(
+            f"from_frame needs a pandas DataFrame. Got {type(data).__name__}."
+        )
     if len(data) == 0:
         raise DataError("from_frame got an empty DataFrame; pass at least one row.")
     if mode not in ("strict", "proxy"):
@@ -90,8 +92,9 @@ def from_frame(
     codes = {p.name: value_codes(frame[p.name], p, where="data") for p in attributes}
 
     n = len(frame)
-    grid = np.array(list(itertools.product(*(range(len(p.values)) for p in varied))),
-                    dtype=np.int64).reshape(-1, len(varied))
+    grid = np.array(
+        list(itertools.product(*(range(len(p.values)) for p in varied))), dtype=np.int64
+    ).reshape(-1, len(varied))
     m = len(grid)
     pair_index = np.repeat(np.arange(n), m)
     out = frame.take(pair_index).reset_index(drop=True)
@@ -99,8 +102,9 @@ def from_frame(
     row_codes = dict(codes)
     for j, attribute in enumerate(varied):
         row_codes[attribute.name] = np.tile(grid[:, j], n)
-        out[attribute.name] = _values_like(frame[attribute.name], attribute.values,
-                                           row_codes[attribute.name])
+        out[attribute.name] = _values_like(
+            frame[attribute.name], attribute.values, row_codes[attribute.name]
+        )
     combo = np.zeros(n, dtype=np.int64)
     for attribute in varied:
         combo = combo * len(attribute.values) + codes[attribute.name]
@@ -114,37 +118,56 @@ def from_frame(
         for proxy in proxies:
             if not isinstance(proxy, Proxy):
                 raise DataError(f"'proxies' must be Proxy objects. Got {proxy!r}.")
-            attribute = by_name.get(proxy.attribute)
-            if attribute is None:
+            followed = by_name.get(proxy.attribute)
+            if followed is None:
                 raise DataError(
                     f"proxy {proxy.name!r} follows {proxy.attribute!r}, which is not "
-                    f"a protected attribute here.{did_you_mean(proxy.attribute, by_name)}"
+                    "a protected attribute here."
+                    f"{did_you_mean(proxy.attribute, by_name)}"
                 )
-            proxy = Proxy(proxy.name, proxy.attribute,
-                          {attribute.match_value(k, f"proxy {proxy.name!r}"): v
-                           for k, v in proxy.by_value.items()},
-                          provider=proxy.provider, locale=proxy.locale)
-            missing = [v for v in attribute.values if v not in proxy.by_value]
+            proxy = Proxy(
+                proxy.name,
+                proxy.attribute,
+                {
+                    followed.match_value(k, f"proxy {proxy.name!r}"): v
+                    for k, v in proxy.by_value.items()
+                },
+                provider=proxy.provider,
+                locale=proxy.locale,
+            )
+            missing = [v for v in followed.values if v not in proxy.by_value]
             if missing:
                 raise DataError(
                     f"proxy {proxy.name!r}: 'by_value' has no entry for {missing}."
                 )
-            stacked, dtype = _proxy_by_value(proxy, attribute, ctx)
+            stacked, dtype = _proxy_by_value(proxy, followed, ctx)
             if dtype is not None:  # categorical codes -> their values
                 stacked = np.asarray(dtype.categories, dtype=object)[stacked]
             stacked = stacked.astype(object)
             out[proxy.name] = _proxy_values(
-                stacked, frame, proxy.name, codes[attribute.name],
-                row_codes[attribute.name], pair_index,
-                regenerate=mode == "proxy" and attribute in varied,
+                stacked,
+                frame,
+                proxy.name,
+                codes[followed.name],
+                row_codes[followed.name],
+                pair_index,
+                regenerate=mode == "proxy" and followed in varied,
             )
             proxy_names.append(proxy.name)
-    return Twins(out, attributes, proxies=proxy_names, pair_column=pair_column,
-                 varied=[p.name for p in varied], factual=factual, validate=False)
+    return Twins(
+        out,
+        attributes,
+        proxies=proxy_names,
+        pair_column=pair_column,
+        varied=[p.name for p in varied],
+        factual=factual,
+        validate=False,
+    )
 
 
-def _values_like(original: pd.Series, values: tuple[object, ...],
-                 codes: np.ndarray) -> pd.Series:
+def _values_like(
+    original: pd.Series, values: Sequence[object], codes: np.ndarray
+) -> pd.Series:
     """The attribute values for ``codes``, in the original column's dtype."""
     array = np.empty(len(values), dtype=object)
     array[:] = list(values)
@@ -155,9 +178,16 @@ def _values_like(original: pd.Series, values: tuple[object, ...],
         return series.infer_objects()
 
 
-def _proxy_values(stacked: np.ndarray, frame: pd.DataFrame, name: str,
-                  own_codes: np.ndarray, row_codes: np.ndarray, pair_index: np.ndarray,
-                  *, regenerate: bool) -> np.ndarray:
+def _proxy_values(
+    stacked: np.ndarray,
+    frame: pd.DataFrame,
+    name: str,
+    own_codes: np.ndarray,
+    row_codes: np.ndarray,
+    pair_index: np.ndarray,
+    *,
+    regenerate: bool,
+) -> np.ndarray:
     """The row's own value (real if the column exists) where the twin has the
     row's own attribute value or proxies are held; a generated one otherwise."""
     n = len(frame)

@@ -39,7 +39,7 @@ def _recording_random() -> Any:
             self.sequences: list[Sequence[Any]] = []
             self.other = False
 
-        def choice(self, seq: Sequence[Any]) -> Any:
+        def choice(self, seq: Any) -> Any:
             self.sequences.append(seq)
             return _SENTINEL
 
@@ -55,8 +55,9 @@ def _recording_random() -> Any:
 
 
 @functools.lru_cache(maxsize=512)
-def _pool(group: str, method: str, kwargs: tuple[tuple[str, Any], ...],
-          locale: str) -> tuple[tuple[str, ...], np.ndarray] | None:
+def _pool(
+    group: str, method: str, kwargs: tuple[tuple[str, Any], ...], locale: str
+) -> tuple[tuple[str, ...], np.ndarray] | None:
     instance = provider_instance(group, locale)
     recorder = _recording_random()
     instance.random = recorder
@@ -69,13 +70,15 @@ def _pool(group: str, method: str, kwargs: tuple[tuple[str, Any], ...],
     sequence = list(recorder.sequences[0])
     if not sequence or not all(isinstance(v, str) for v in sequence):
         return None
-    categories, inverse = np.unique(np.asarray(sequence, dtype=object),
-                                    return_inverse=True)
+    categories, inverse = np.unique(
+        np.asarray(sequence, dtype=object), return_inverse=True
+    )
     return tuple(categories), inverse.astype(np.int32)
 
 
-def choice_pool(group: str, method: str, kwargs: Mapping[str, Any],
-                locale: str) -> tuple[tuple[str, ...], np.ndarray] | None:
+def choice_pool(
+    group: str, method: str, kwargs: Mapping[str, Any], locale: str
+) -> tuple[tuple[str, ...], np.ndarray] | None:
     """``(categories, index_map)`` when the provider is a uniform choice from a list
     of strings: drawing ``index_map[rng.integers(len(index_map))]`` reproduces its
     distribution (duplicates in the list keep their weight). ``None`` otherwise."""
@@ -87,8 +90,14 @@ def _instance(group: str, locale: str) -> Any:
     return provider_instance(group, locale)
 
 
-def call_provider(group: str, method: str, kwargs: Mapping[str, Any], locale: str,
-                  rng: np.random.Generator, size: int) -> np.ndarray:
+def call_provider(
+    group: str,
+    method: str,
+    kwargs: Mapping[str, Any],
+    locale: str,
+    rng: np.random.Generator,
+    size: int,
+) -> np.ndarray:
     """``size`` values from per-row calls, seeded from ``rng`` (reproducible)."""
     from mimesis.random import Random
 
@@ -100,5 +109,5 @@ def call_provider(group: str, method: str, kwargs: Mapping[str, Any], locale: st
     return out
 
 
-def pooled_categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
+def pooled_categorical(codes: np.ndarray, categories: Sequence[str]) -> Any:
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from twinaudit.exceptions import SpecError
-from twinaudit.generate._sampling import (
+from twinaudit.generation._sampling import (
     Column,
     Context,
     _choice_codes,
@@ -18,15 +18,19 @@ from twinaudit.generate._sampling import (
     field_key,
     sample,
 )
-from twinaudit.generate._streams import Streams, stream_key
-from twinaudit.generate._twins import Twins
+from twinaudit.generation._streams import Streams, stream_key
+from twinaudit.generation._twins import Twins
 from twinaudit.spec import Derived, Mode, ProtectedAttribute, Proxy, TwinSpec
 
 __all__ = ["generate", "iter_twins"]
 
 
 def _check_request(n_pairs: object, mode: object, seed: object) -> None:
-    if isinstance(n_pairs, bool) or not isinstance(n_pairs, int | np.integer) or n_pairs < 1:
+    if (
+        isinstance(n_pairs, bool)
+        or not isinstance(n_pairs, int | np.integer)
+        or n_pairs < 1
+    ):
         raise SpecError(f"n_pairs must be a positive integer. Got {n_pairs!r}.")
     if mode is not None and mode not in ("strict", "proxy"):
         raise SpecError(f"mode must be 'strict' or 'proxy'. Got {mode!r}.")
@@ -91,17 +95,24 @@ def iter_twins(
     equals ``generate(spec, n_pairs)`` for any chunk size.
     """
     _check_request(n_pairs, mode, seed)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+    if (
+        isinstance(chunk_size, bool)
+        or not isinstance(chunk_size, int)
+        or chunk_size < 1
+    ):
         raise SpecError(f"chunk_size must be a positive integer. Got {chunk_size!r}.")
-    streams = Streams(spec.seed if seed is None else seed, n_total=int(n_pairs),
-                      cache=True)
+    streams = Streams(
+        spec.seed if seed is None else seed, n_total=int(n_pairs), cache=True
+    )
     for start in range(0, int(n_pairs), chunk_size):
         stop = min(start + chunk_size, int(n_pairs))
         yield _twins_for_range(spec, start, stop, streams, mode or spec.mode)
 
 
 # -- implementation ------------------------------------------------------------------
-def _protected_column(attribute: ProtectedAttribute, codes: np.ndarray) -> pd.Categorical:
+def _protected_column(
+    attribute: ProtectedAttribute, codes: np.ndarray
+) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(attribute.values)))
 
 
@@ -113,23 +124,27 @@ def _repeat(column: Column, m: int) -> Column:
 
 def _stack_by_value(columns: list[Column]) -> tuple[np.ndarray, Any]:
     """Stack per-value columns as ``(n_values, n)``; categoricals on shared codes."""
-    if all(isinstance(c, pd.Categorical) for c in columns):
+    categoricals = [c for c in columns if isinstance(c, pd.Categorical)]
+    if len(categoricals) == len(columns):
         categories: dict[Any, int] = {}
-        for c in columns:
+        for c in categoricals:
             for cat in c.categories:
                 categories.setdefault(cat, len(categories))
         stacked = []
-        for c in columns:
+        for c in categoricals:
             remap = np.array([categories[cat] for cat in c.categories], dtype=np.int32)
             stacked.append(remap[c.codes])
         return np.stack(stacked), pd.CategoricalDtype(pd.Index(list(categories)))
-    arrays = [np.asarray(c, dtype=object) if isinstance(c, pd.Categorical) else c
-              for c in columns]
+    arrays = [
+        np.asarray(c, dtype=object) if isinstance(c, pd.Categorical) else c
+        for c in columns
+    ]
     return np.stack(arrays), None
 
 
-def _select(stacked: np.ndarray, dtype: Any, value_codes: np.ndarray,
-            pair_index: np.ndarray) -> Column:
+def _select(
+    stacked: np.ndarray, dtype: Any, value_codes: np.ndarray, pair_index: np.ndarray
+) -> Column:
     picked = stacked[value_codes, pair_index]
     if dtype is not None:
         return pd.Categorical.from_codes(picked, dtype=dtype)
@@ -144,8 +159,9 @@ def _variant_grid(spec: TwinSpec) -> np.ndarray:
     )
 
 
-def _twins_for_range(spec: TwinSpec, start: int, stop: int, streams: Streams,
-                     mode: Mode) -> Twins:
+def _twins_for_range(
+    spec: TwinSpec, start: int, stop: int, streams: Streams, mode: Mode
+) -> Twins:
     k = stop - start
     ctx = Context(streams, start, stop, spec.locale)
     base: dict[str, Column] = {}
@@ -155,16 +171,19 @@ def _twins_for_range(spec: TwinSpec, start: int, stop: int, streams: Streams,
 
     base_codes: dict[str, np.ndarray] = {}
     for attribute in spec.protected:
-        codes = ctx.draw(stream_key("protected", attribute.name),
-                         _choice_codes(len(attribute.values), attribute.weights))
+        codes = ctx.draw(
+            stream_key("protected", attribute.name),
+            _choice_codes(len(attribute.values), attribute.weights),
+        )
         base_codes[attribute.name] = codes
         base[attribute.name] = _protected_column(attribute, codes)
 
     pairs = np.arange(k)
     by_value: dict[str, tuple[np.ndarray, Any]] = {}
     for proxy in spec.proxies:
-        by_value[proxy.name] = _proxy_by_value(proxy, spec.attribute(proxy.attribute),
-                                               ctx)
+        by_value[proxy.name] = _proxy_by_value(
+            proxy, spec.attribute(proxy.attribute), ctx
+        )
         stacked, dtype = by_value[proxy.name]
         base[proxy.name] = _select(stacked, dtype, base_codes[proxy.attribute], pairs)
 
@@ -193,8 +212,9 @@ def _twins_for_range(spec: TwinSpec, start: int, stop: int, streams: Streams,
     for proxy in spec.proxies:
         if mode == "proxy" and proxy.attribute in varied:
             stacked, dtype = by_value[proxy.name]
-            out[proxy.name] = _select(stacked, dtype, row_codes[proxy.attribute],
-                                      pair_index)
+            out[proxy.name] = _select(
+                stacked, dtype, row_codes[proxy.attribute], pair_index
+            )
         else:
             out[proxy.name] = _repeat(base[proxy.name], m)
     for name in spec.derived_order:
@@ -221,10 +241,13 @@ def _twins_for_range(spec: TwinSpec, start: int, stop: int, streams: Streams,
     )
 
 
-def _proxy_by_value(proxy: Proxy, attribute: ProtectedAttribute,
-                    ctx: Context) -> tuple[np.ndarray, Any]:
+def _proxy_by_value(
+    proxy: Proxy, attribute: ProtectedAttribute, ctx: Context
+) -> tuple[np.ndarray, Any]:
     columns = [
-        sample(proxy.field_for(value), ctx, stream_key("proxy", proxy.name, repr(value)))
+        sample(
+            proxy.field_for(value), ctx, stream_key("proxy", proxy.name, repr(value))
+        )
         for value in attribute.values
     ]
     return _stack_by_value(columns)

@@ -50,7 +50,9 @@ class Streams:
     def __init__(self, seed: int, n_total: int | None = None, cache: bool = False):
         self.seed = seed
         self.n_total = n_total
-        self._cache: dict[tuple[int, ...], tuple[int, Any]] | None = {} if cache else None
+        self._cache: dict[tuple[int, ...], tuple[int, Any]] | None = (
+            {} if cache else None
+        )
 
     def draw(self, key: tuple[int, ...], start: int, stop: int, fn: Draw) -> Any:
         parts = []
@@ -66,7 +68,9 @@ class Streams:
             return np.concatenate(parts)
         return [v for part in parts for v in part]
 
-    def _block(self, key: tuple[int, ...], block: int, lo: int, hi: int, fn: Draw) -> Any:
+    def _block(
+        self, key: tuple[int, ...], block: int, lo: int, hi: int, fn: Draw
+    ) -> Any:
         if self._cache is None:
             return fn(block_generator(self.seed, key, block), hi)[lo:hi]
         cached = self._cache.get(key)

@@ -3,6 +3,7 @@ import re
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 from scipy import stats
 
 from twinaudit.exceptions import SpecError
-from twinaudit.generate import BLOCK, Twins, generate, iter_twins
+from twinaudit.generation import BLOCK, Twins, generate, iter_twins
 from twinaudit.spec import (
     Categorical,
     Constant,
@@ -34,8 +35,12 @@ NAMES = Proxy.gendered("first_name", "gender", {"male": "male", "female": "femal
 
 def text_spec(**kwargs) -> TwinSpec:
     defaults = dict(
-        fields=[Identifier("id"), Integer("income", 30_000, 120_000),
-                Provider("job", "person.occupation"), Provider("city", "address.city")],
+        fields=[
+            Identifier("id"),
+            Integer("income", 30_000, 120_000),
+            Provider("job", "person.occupation"),
+            Provider("city", "address.city"),
+        ],
         protected=[GENDER],
         proxies=[NAMES],
         seed=3,
@@ -66,16 +71,22 @@ def test_same_seed_gives_identical_twins_and_another_seed_does_not():
 
 def test_twins_are_byte_identical_in_a_fresh_interpreter():
     """Guards against anything seeded from Python's salted hash or set order."""
+    here_dir = str(Path(__file__).parent)
     code = (
-        "import hashlib, sys; sys.path.insert(0, %r)\n"
+        f"import hashlib, sys; sys.path.insert(0, {here_dir!r})\n"
         "from test_engine import text_spec\n"
-        "from twinaudit.generate import generate\n"
+        "from twinaudit.generation import generate\n"
         "csv = generate(text_spec(), 300).frame.to_csv(index=False).encode()\n"
         "print(hashlib.sha256(csv).hexdigest())"
-    ) % str(__import__("pathlib").Path(__file__).parent)
+    )
     digests = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       check=True, env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
         for seed in ("1", "2")
     }
     here = hashlib.sha256(generate(text_spec(), 300).frame.to_csv(index=False).encode())
@@ -85,8 +96,11 @@ def test_twins_are_byte_identical_in_a_fresh_interpreter():
 def test_numeric_twins_match_the_recorded_values():
     """Numbers come from numpy's PCG64 and SeedSequence, which numpy keeps stable
     across versions and machines: these values must never change."""
-    spec = TwinSpec(fields=[Integer("age", 18, 75), Float("rate", 0, 1, round=6)],
-                    protected=[GENDER], seed=42)
+    spec = TwinSpec(
+        fields=[Integer("age", 18, 75), Float("rate", 0, 1, round=6)],
+        protected=[GENDER],
+        seed=42,
+    )
     frame = generate(spec, 3).frame
     assert frame["age"].tolist()[::2] == RECORDED_AGES
     assert frame["rate"].tolist()[::2] == RECORDED_RATES
@@ -97,11 +111,18 @@ RECORDED_AGES = [54, 57, 32]
 RECORDED_RATES = [0.690904, 0.897802, 0.656389]
 
 
-@pytest.mark.parametrize("chunk_size", [1, 7, 1000, BLOCK - 1, BLOCK, BLOCK + 3, 40_000])
+@pytest.mark.parametrize(
+    "chunk_size", [1, 7, 1000, BLOCK - 1, BLOCK, BLOCK + 3, 40_000]
+)
 def test_chunks_concatenate_to_the_one_shot_result(chunk_size):
-    spec = text_spec(fields=[*text_spec().fields, Provider("zip", "address.postal_code"),
-                             Normal("score", 600, 50, low=500, high=700),
-                             Derived("k", "income // 1000")])
+    spec = text_spec(
+        fields=[
+            *text_spec().fields,
+            Provider("zip", "address.postal_code"),
+            Normal("score", 600, 50, low=500, high=700),
+            Derived("k", "income // 1000"),
+        ]
+    )
     n = 40_000 if chunk_size >= 1000 else 60
     whole = generate(spec, n, mode="proxy")
     parts = list(iter_twins(spec, n, chunk_size, mode="proxy"))
@@ -119,16 +140,21 @@ def test_a_prefix_of_pairs_does_not_depend_on_how_many_are_generated():
 
 def test_adding_a_column_leaves_the_others_unchanged():
     base = generate(text_spec(), 300).frame
-    more = generate(text_spec(fields=[*text_spec().fields, Integer("extra", 0, 9)]), 300).frame
+    more = generate(
+        text_spec(fields=[*text_spec().fields, Integer("extra", 0, 9)]), 300
+    ).frame
     pd.testing.assert_frame_equal(base, more.drop(columns="extra"))
 
 
 def test_columns_with_identical_definitions_are_independent():
     """A seeded Mimesis Generic gives every provider the same stream, so two equal
     providers return equal columns; twinaudit's per-column streams do not."""
-    spec = TwinSpec(fields=[Float(f"u{i}", 0, 1) for i in range(5)]
-                    + [Integer(f"k{i}", 0, 1000) for i in range(3)],
-                    protected=[GENDER], seed=0)
+    spec = TwinSpec(
+        fields=[Float(f"u{i}", 0, 1) for i in range(5)]
+        + [Integer(f"k{i}", 0, 1000) for i in range(3)],
+        protected=[GENDER],
+        seed=0,
+    )
     n = 20_000
     frame = generate(spec, n).frame.iloc[::2]
     corr = frame.drop(columns=["pair_id", "gender"]).corr().to_numpy()
@@ -155,10 +181,13 @@ def test_strict_mode_holds_proxies_and_proxy_mode_moves_them():
     p_names = proxy.frame["first_name"].to_numpy().reshape(-1, 2)
     assert (p_names[:, 0] != p_names[:, 1]).mean() > 0.95
     # Same base profiles in both modes; the factual twin keeps the base name.
-    pd.testing.assert_frame_equal(strict.frame.drop(columns="first_name"),
-                                  proxy.frame.drop(columns="first_name"))
-    np.testing.assert_array_equal(strict.frame["first_name"][strict.factual],
-                                  proxy.frame["first_name"][proxy.factual])
+    pd.testing.assert_frame_equal(
+        strict.frame.drop(columns="first_name"), proxy.frame.drop(columns="first_name")
+    )
+    np.testing.assert_array_equal(
+        strict.frame["first_name"][strict.factual],
+        proxy.frame["first_name"][proxy.factual],
+    )
 
 
 def _name_pools(locale):
@@ -178,21 +207,29 @@ def test_gendered_names_follow_each_twins_gender_in_every_locale(locale):
     names = frame["first_name"].astype(str).to_numpy()
     assert all(n in male for n in names[is_male])
     assert all(n in female for n in names[~is_male])
-    strict = generate(spec, 300, mode="strict").frame["first_name"].to_numpy().reshape(-1, 2)
+    strict = (
+        generate(spec, 300, mode="strict").frame["first_name"].to_numpy().reshape(-1, 2)
+    )
     assert (strict[:, 0] == strict[:, 1]).all()
 
 
 def test_strict_proxies_follow_the_base_profiles_own_value():
-    spec = text_spec(protected=[ProtectedAttribute("gender", ["male", "female"], "male",
-                                                   weights=[1, 0])])
+    spec = text_spec(
+        protected=[
+            ProtectedAttribute("gender", ["male", "female"], "male", weights=[1, 0])
+        ]
+    )
     frame = generate(spec, 500).frame
     male, _ = _name_pools("en")
     assert set(frame["first_name"].astype(str)) <= male
 
 
 def test_protected_weights_set_the_base_population():
-    spec = text_spec(protected=[ProtectedAttribute("gender", ["male", "female"], "male",
-                                                   weights=[0.8, 0.2])])
+    spec = text_spec(
+        protected=[
+            ProtectedAttribute("gender", ["male", "female"], "male", weights=[0.8, 0.2])
+        ]
+    )
     twins = generate(spec, 20_000)
     base = twins.frame["gender"][twins.factual]
     share = (base == "male").mean()
@@ -201,7 +238,9 @@ def test_protected_weights_set_the_base_population():
 
 def test_vary_holds_the_other_attributes_at_the_base_value():
     race = ProtectedAttribute("race", ["white", "black"], "white")
-    twins = generate(text_spec(protected=[GENDER, race], vary=["gender"], proxies=[]), 200)
+    twins = generate(
+        text_spec(protected=[GENDER, race], vary=["gender"], proxies=[]), 200
+    )
     race_pairs = twins.frame["race"].to_numpy().reshape(-1, 2)
     assert (race_pairs[:, 0] == race_pairs[:, 1]).all()
     assert set(twins.frame["race"]) == {"white", "black"}
@@ -209,14 +248,18 @@ def test_vary_holds_the_other_attributes_at_the_base_value():
 
 
 def test_numeric_distributions_respect_their_parameters():
-    spec = TwinSpec(fields=[
-        Integer("i", -3, 3),
-        Float("f", 10, 20, round=1),
-        Normal("n", 100, 15),
-        Normal("t", 600, 100, low=550, high=620, integer=True),
-        LogNormal("l", 10, 0.5, low=5_000, high=50_000, round=-2),
-        Date("d", "2000-02-28", "2000-03-01"),
-    ], protected=[GENDER], seed=1)
+    spec = TwinSpec(
+        fields=[
+            Integer("i", -3, 3),
+            Float("f", 10, 20, round=1),
+            Normal("n", 100, 15),
+            Normal("t", 600, 100, low=550, high=620, integer=True),
+            LogNormal("l", 10, 0.5, low=5_000, high=50_000, round=-2),
+            Date("d", "2000-02-28", "2000-03-01"),
+        ],
+        protected=[GENDER],
+        seed=1,
+    )
     frame = generate(spec, 20_000).frame.iloc[::2]
     assert set(frame["i"]) == set(range(-3, 4))
     assert frame["f"].between(10, 20).all()
@@ -231,8 +274,11 @@ def test_numeric_distributions_respect_their_parameters():
 
 
 def test_categorical_weights_give_the_expected_frequencies():
-    spec = TwinSpec(fields=[Categorical("housing", ["own", "rent", "free"],
-                                        weights=[6, 3, 1])], protected=[GENDER], seed=9)
+    spec = TwinSpec(
+        fields=[Categorical("housing", ["own", "rent", "free"], weights=[6, 3, 1])],
+        protected=[GENDER],
+        seed=9,
+    )
     counts = generate(spec, 30_000).frame["housing"].iloc[::2].value_counts()
     observed = [counts["own"], counts["rent"], counts["free"]]
     assert stats.chisquare(observed, [18_000, 9_000, 3_000]).pvalue > 1e-3
@@ -245,42 +291,66 @@ def test_numeric_choices_stay_numeric():
 
 
 def test_identifiers_are_shared_by_twins_and_unique_across_pairs():
-    spec = text_spec(fields=[Identifier("n", start=100), Identifier("u", format="uuid")])
+    spec = text_spec(
+        fields=[Identifier("n", start=100), Identifier("u", format="uuid")]
+    )
     frame = generate(spec, 5000).frame
     assert frame["n"].tolist()[:4] == [100, 100, 101, 101]
     ids = frame["u"].to_numpy().reshape(-1, 2)
     assert (ids[:, 0] == ids[:, 1]).all()
     assert len(set(ids[:, 0])) == 5000
     assert all(uuid.UUID(u).version == 4 for u in ids[:50, 0])
-    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u)
-               for u in ids[:, 0])
+    assert all(
+        re.fullmatch(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u
+        )
+        for u in ids[:, 0]
+    )
 
 
 def test_derived_fields_compute_from_other_columns():
-    spec = text_spec(fields=[Integer("debt", 0, 100), Integer("income", 100, 200),
-                             Derived("ratio", "debt / income", round=3),
-                             Derived("high", "ratio > 0.5"),
-                             Derived("code", lambda env: env["debt"] % 7, columns=["debt"])])
+    spec = text_spec(
+        fields=[
+            Integer("debt", 0, 100),
+            Integer("income", 100, 200),
+            Derived("ratio", "debt / income", round=3),
+            Derived("high", "ratio > 0.5"),
+            Derived("code", lambda env: env["debt"] % 7, columns=["debt"]),
+        ]
+    )
     frame = generate(spec, 300).frame
-    np.testing.assert_allclose(frame["ratio"], (frame["debt"] / frame["income"]).round(3))
+    np.testing.assert_allclose(
+        frame["ratio"], (frame["debt"] / frame["income"]).round(3)
+    )
     assert (frame["high"] == (frame["ratio"] > 0.5)).all()
     assert (frame["code"] == frame["debt"] % 7).all()
 
 
 def test_derived_fields_of_the_attribute_move_only_in_proxy_mode():
-    spec = text_spec(fields=[Integer("x", 0, 1), Derived("is_male", "gender == 'male'"),
-                             Derived("hello", "'Hi ' + first_name")])
+    spec = text_spec(
+        fields=[
+            Integer("x", 0, 1),
+            Derived("is_male", "gender == 'male'"),
+            Derived("hello", "'Hi ' + first_name"),
+        ]
+    )
     strict = generate(spec, 200, mode="strict")
     proxy = generate(spec, 200, mode="proxy")
     strict.check()
-    assert (strict.frame["is_male"].to_numpy().reshape(-1, 2).sum(axis=1) % 2 == 0).all()
+    assert (
+        strict.frame["is_male"].to_numpy().reshape(-1, 2).sum(axis=1) % 2 == 0
+    ).all()
     assert (proxy.frame["is_male"] == (proxy.frame["gender"] == "male")).all()
     assert (proxy.frame["hello"] == "Hi " + proxy.frame["first_name"].astype(str)).all()
 
 
 def test_constants_and_locales():
-    spec = text_spec(fields=[Constant("country", "DE"), Provider("city", "address.city",
-                                                                 locale="de")])
+    spec = text_spec(
+        fields=[
+            Constant("country", "DE"),
+            Provider("city", "address.city", locale="de"),
+        ]
+    )
     frame = generate(spec, 100).frame
     assert set(frame["country"]) == {"DE"}
     from mimesis import Address
@@ -290,26 +360,34 @@ def test_constants_and_locales():
 
 
 def test_providers_that_are_not_a_choice_are_called_per_row_reproducibly():
-    spec = text_spec(fields=[Provider("zip", "address.postal_code"),
-                             Provider("born", "datetime.date", kwargs={"start": 1950,
-                                                                      "end": 2000})])
+    spec = text_spec(
+        fields=[
+            Provider("zip", "address.postal_code"),
+            Provider("born", "datetime.date", kwargs={"start": 1950, "end": 2000}),
+        ]
+    )
     a = generate(spec, 50).frame
     b = generate(spec, 50).frame
     pd.testing.assert_frame_equal(a, b)
     assert a["zip"].nunique() > 40
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(n_pairs=0), "n_pairs must be a positive integer. Got 0."),
-    (dict(n_pairs=2.5), "n_pairs must be a positive integer. Got 2.5."),
-    (dict(n_pairs=2, mode="lax"), "mode must be 'strict' or 'proxy'. Got 'lax'."),
-    (dict(n_pairs=2, seed=-1), "seed must be a non-negative integer. Got -1."),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n_pairs=0), "n_pairs must be a positive integer. Got 0."),
+        (dict(n_pairs=2.5), "n_pairs must be a positive integer. Got 2.5."),
+        (dict(n_pairs=2, mode="lax"), "mode must be 'strict' or 'proxy'. Got 'lax'."),
+        (dict(n_pairs=2, seed=-1), "seed must be a non-negative integer. Got -1."),
+    ],
+)
 def test_bad_generation_requests(kwargs, message):
     with pytest.raises(SpecError, match=re.escape(message)):
         generate(text_spec(), **kwargs)
 
 
 def test_bad_chunk_size():
-    with pytest.raises(SpecError, match=re.escape("chunk_size must be a positive integer. Got 0.")):
+    with pytest.raises(
+        SpecError, match=re.escape("chunk_size must be a positive integer. Got 0.")
+    ):
         next(iter_twins(text_spec(), 10, 0))

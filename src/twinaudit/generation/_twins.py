@@ -20,7 +20,9 @@ ProtectedLike = Sequence[ProtectedAttribute] | Mapping[str, Any]
 _SHOWN = 5  # examples shown in an invariant error
 
 
-def _attributes(protected: ProtectedLike, frame: pd.DataFrame) -> tuple[ProtectedAttribute, ...]:
+def _attributes(
+    protected: ProtectedLike, frame: pd.DataFrame
+) -> tuple[ProtectedAttribute, ...]:
     """Accept ProtectedAttribute objects, or ``{column: privileged value}`` with the
     values read from the data."""
     if isinstance(protected, Mapping):
@@ -36,7 +38,9 @@ def _attributes(protected: ProtectedLike, frame: pd.DataFrame) -> tuple[Protecte
             if isinstance(column.dtype, pd.CategoricalDtype):
                 values = [v for v in column.cat.categories if v in set(column.unique())]
             else:
-                values = sorted(column.unique().tolist(), key=lambda v: (str(type(v)), v))
+                values = sorted(
+                    column.unique().tolist(), key=lambda v: (str(type(v)), v)
+                )
             if privileged in values:
                 values.remove(privileged)
             values.insert(0, privileged)
@@ -59,13 +63,17 @@ def _require_columns(frame: pd.DataFrame, names: Iterable[str], what: str) -> No
     for name in names:
         if name not in frame.columns:
             raise DataError(
-                f"The {what} column {name!r} is not in the data.{did_you_mean(name, columns)} "
+                f"The {what} column {name!r} is not in the data."
+                f"{did_you_mean(name, columns)} "
                 f"Columns: {columns}."
             )
 
 
-def value_codes(column: pd.Series | pd.Categorical, attribute: ProtectedAttribute,
-                where: str = "twins") -> np.ndarray:
+def value_codes(
+    column: pd.Series | pd.Categorical,
+    attribute: ProtectedAttribute,
+    where: str = "twins",
+) -> np.ndarray:
     """Position of each row's value in ``attribute.values``; a clear error for
     missing or undeclared values."""
     values = list(attribute.values)
@@ -175,7 +183,9 @@ class Twins:
         validate: bool = True,
     ) -> None:
         if not isinstance(frame, pd.DataFrame):
-            raise DataError(f"Twins need a pandas DataFrame. Got {type(frame).__name__}.")
+            raise DataError(
+                f"Twins need a pandas DataFrame. Got {type(frame).__name__}."
+            )
         self.protected = _attributes(protected, frame)
         names = [p.name for p in self.protected]
         self.varied = tuple(names if varied is None else varied)
@@ -290,8 +300,9 @@ class Twins:
             pair = pair_values[bad[0]]
             rows = frame.loc[pair_codes == bad[0], list(self.varied)]
             raise TwinsInvariantError(
-                f"{len(bad)} pair(s) do not hold each combination of {list(self.varied)} "
-                f"exactly once (each pair needs {m} rows: {names}). Pair {_show(pair)} has "
+                f"{len(bad)} pair(s) do not hold each combination of "
+                f"{list(self.varied)} exactly once (each pair needs {m} rows: "
+                f"{names}). Pair {_show(pair)} has "
                 f"{rows.astype(object).to_dict('records')}. Drop incomplete pairs or "
                 "add the missing twins."
             )
@@ -331,10 +342,18 @@ class Twins:
         frame = pd.concat([p.frame for p in parts], ignore_index=True)
         factual = None
         if all(p.factual is not None for p in parts):
-            factual = np.concatenate([p.factual for p in parts])  # type: ignore[misc]
+            factual = np.concatenate(
+                [p.factual for p in parts if p.factual is not None]
+            )
         return cls(
-            frame, first.protected, proxies=first.proxies, pair_column=first.pair_column,
-            varied=first.varied, spec=first.spec, factual=factual, validate=False,
+            frame,
+            first.protected,
+            proxies=first.proxies,
+            pair_column=first.pair_column,
+            varied=first.varied,
+            spec=first.spec,
+            factual=factual,
+            validate=False,
         )
 
 
@@ -370,5 +389,6 @@ def check_twins(
     Raises :class:`~twinaudit.exceptions.TwinsInvariantError` naming the columns and
     pairs that break the invariant.
     """
-    return Twins(frame, protected, proxies=proxies, pair_column=pair_column,
-                 varied=varied)
+    return Twins(
+        frame, protected, proxies=proxies, pair_column=pair_column, varied=varied
+    )

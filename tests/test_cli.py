@@ -1,0 +1,148 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from twinaudit.cli import app
+from twinaudit.generation import generate
+from twinaudit.spec import load_spec
+
+runner = CliRunner()
+
+SPEC = """\
+seed: 5
+protected:
+  - {name: gender, values: [male, female], privileged: male}
+fields:
+  - {kind: id, name: id}
+  - {kind: integer, name: income, low: 30000, high: 120000}
+  - {kind: provider, name: job, provider: person.occupation}
+proxies:
+  - name: first_name
+    attribute: gender
+    provider: person.first_name
+    by_value: {male: {gender: male}, female: {gender: female}}
+"""
+
+
+@pytest.fixture
+def spec_file(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(SPEC)
+    return path
+
+
+def test_demo_tells_the_whole_story(tmp_path):
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["demo", "--json", str(out)], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "546 of 546 pairs with income below 80,000 flip" in text
+    assert "Disparity metrics" in text and "AIF360 reweighing" in text
+    assert "counterfactual augmentation" in text
+    data = json.loads(out.read_text())
+    assert data["pairs"] == 1000 and data["flipped_pairs"] == 549
+    again = runner.invoke(app, ["demo", "--json", str(out)])
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+
+
+def test_generate_writes_csv_equal_to_the_api(spec_file, tmp_path):
+    out = tmp_path / "twins.csv"
+    result = runner.invoke(
+        app,
+        ["generate", str(spec_file), "-n", "500", "-o", str(out), "--chunk-size", "77"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Wrote 1,000 twins (500 pairs)" in result.output
+    written = pd.read_csv(out)
+    expected = generate(load_spec(spec_file), 500).frame
+    assert written["income"].tolist() == expected["income"].tolist()
+    assert written["first_name"].tolist() == expected["first_name"].astype(str).tolist()
+
+
+def test_generate_writes_parquet_with_overrides(spec_file, tmp_path):
+    out = tmp_path / "twins.parquet"
+    result = runner.invoke(
+        app,
+        [
+            "generate",
+            str(spec_file),
+            "-n",
+            "300",
+            "-o",
+            str(out),
+            "--mode",
+            "proxy",
+            "--seed",
+            "9",
+            "--chunk-size",
+            "100",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = pd.read_parquet(out)
+    expected = generate(load_spec(spec_file), 300, mode="proxy", seed=9).frame
+    pd.testing.assert_frame_equal(written, expected, check_categorical=False)
+
+
+def test_generate_never_overwrites_and_leaves_no_partial_file(spec_file, tmp_path):
+    out = tmp_path / "twins.csv"
+    out.write_text("my data")
+    result = runner.invoke(app, ["generate", str(spec_file), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert out.read_text() == "my data"
+    assert (
+        runner.invoke(
+            app, ["generate", str(spec_file), "-o", str(out), "--force"]
+        ).exit_code
+        == 0
+    )
+    assert list(tmp_path.glob(".*partial")) == []
+
+
+def test_bad_specs_and_options_exit_with_a_message(tmp_path, spec_file):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SPEC.replace("high: 120000", "high: 1"))
+    result = runner.invoke(app, ["generate", str(bad), "-o", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1
+    assert "'low' must be at most 'high'" in result.output
+    result = runner.invoke(
+        app, ["generate", str(spec_file), "-o", str(tmp_path / "x.txt")]
+    )
+    assert result.exit_code == 1 and "use a .csv or .parquet file name" in result.output
+    result = runner.invoke(
+        app,
+        ["generate", str(spec_file), "-o", str(tmp_path / "x.csv"), "--mode", "loose"],
+    )
+    assert result.exit_code == 2
+
+
+def test_validate_lists_the_columns(spec_file):
+    result = runner.invoke(app, ["validate", str(spec_file)], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "first_name" in result.output and "proxy of gender" in result.output
+    assert "2 twins per pair" in result.output
+
+
+def test_version_and_help():
+    assert runner.invoke(app, ["--version"]).output.startswith("twinaudit 0.1.0")
+    assert "demo" in runner.invoke(app, ["--help"]).output
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    code = (
+        "import sys, runpy\nsys.argv = ['twinaudit', '--help']\n"
+        "try:\n    runpy.run_module('twinaudit.cli', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'aif360', 'fairlearn', 'mimesis', 'sklearn') "
+        "if m in sys.modules]\nprint('HEAVY', heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "HEAVY []" in out.stdout
