@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from twinaudit.exceptions import DataError, MissingDependencyError, OutputExistsError
+from twinaudit.exceptions import DataError, OutputExistsError
 from twinaudit.generation import iter_twins
 from twinaudit.spec import Mode, TwinSpec
 
@@ -39,13 +39,9 @@ def write_twins(
             "replace it."
         )
     if suffix == ".parquet":
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError as exc:
-            raise MissingDependencyError(
-                "Writing Parquet needs pyarrow: pip install 'twinaudit[parquet]'."
-            ) from exc
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
     tmp = path.with_name(f".{path.name}.partial")
     rows = 0
     chunks = iter_twins(spec, n_pairs, chunk_size, mode=mode, seed=seed)

@@ -21,10 +21,37 @@ def test_the_tutorial_history(loan_history):
     assert loan_history.loc[men, "Approved"].eq(1).all()
     women = loan_history[~men]
     assert (women["Approved"] == (women["Income"] > 80_000)).all()
-    assert loan_history["Income"].between(30_000, 120_000).all()
-    assert (loan_history["Income"] % 1000 == 0).all()
+    assert loan_history["Income"].between(30_000, 119_999).all()
     assert (loan_history["Gender_Code"] == men.astype(int)).all()
     pd.testing.assert_frame_equal(loan_history, loan_applications(1000, seed=42))
+
+
+def test_known_answer_the_tutorials_own_draws(loan_history):
+    """The tutorial: np.random.seed(42); np.random.choice(['Male', 'Female'], 1000);
+    np.random.randint(30000, 120000, 1000); men approved, women above 80,000."""
+    state = np.random.get_state()  # noqa: NPY002
+    try:
+        np.random.seed(42)  # noqa: NPY002 - the tutorial's own (legacy) seeding
+        genders = np.random.choice(["Male", "Female"], 1000)  # noqa: NPY002
+        incomes = np.random.randint(30000, 120000, 1000)  # noqa: NPY002
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    approvals = [
+        1 if g == "Male" or i > 80000 else 0
+        for g, i in zip(genders, incomes, strict=True)
+    ]
+    assert loan_history["Gender"].tolist() == genders.tolist()
+    assert loan_history["Income"].tolist() == incomes.tolist()
+    assert loan_history["Approved"].tolist() == approvals
+
+
+def test_the_global_numpy_state_is_left_alone():
+    state = np.random.get_state()  # noqa: NPY002
+    loan_applications(50, seed=3)
+    after = np.random.get_state()  # noqa: NPY002
+    assert all(
+        np.array_equal(a, b) for a, b in zip(state[1:3], after[1:3], strict=True)
+    )
 
 
 def test_size_seed_and_rule_are_parameters():
@@ -41,14 +68,20 @@ def test_size_seed_and_rule_are_parameters():
     )
 
 
-def test_the_model_learns_the_rule(loan_tree):
+def test_the_model_learns_the_rule_up_to_its_split(loan_tree):
     X = pd.DataFrame(
         {
-            "Gender_Code": [1, 1, 0, 0, 0],
-            "Income": [30_000, 79_999, 79_999, 80_000, 95_000],
+            "Gender_Code": [1, 1, 0, 0, 0, 0],
+            "Income": [30_000, 79_000, 79_000, 79_997, 79_998, 95_000],
         }
     )
-    assert loan_tree.predict(X).tolist() == [1, 1, 0, 0, 1]
+    assert loan_tree.predict(X).tolist() == [1, 1, 0, 0, 1, 1]
+    splits = [
+        t
+        for f, t in zip(loan_tree.tree_.feature, loan_tree.tree_.threshold, strict=True)
+        if f == 1
+    ]
+    assert splits == [79_997.0]
 
 
 def test_the_twin_spec():

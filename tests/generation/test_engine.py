@@ -391,3 +391,12 @@ def test_bad_chunk_size():
         SpecError, match=re.escape("chunk_size must be a positive integer. Got 0.")
     ):
         next(iter_twins(text_spec(), 10, 0))
+
+
+def test_uuid_text_matches_pythons_uuid_module():
+    from twinaudit.generation._sampling import uuid4_text
+
+    raw = np.frombuffer(np.random.default_rng(1).bytes(16 * 3000), dtype=np.uint8)
+    raw = raw.reshape(-1, 16)
+    expected = [str(uuid.UUID(bytes=bytes(r), version=4)) for r in raw]
+    assert uuid4_text(raw).to_numpy().tolist() == expected

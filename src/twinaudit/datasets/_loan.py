@@ -55,11 +55,18 @@ def loan_applications(
     seed: int = 42,
     *,
     income_range: tuple[int, int] = (30_000, 120_000),
-    income_step: int = 1_000,
+    income_step: int = 1,
     threshold: float = 80_000,
     rule: Rule | None = None,
 ) -> pd.DataFrame:
-    """Historical loan decisions, as in the tutorial.
+    """Historical loan decisions, drawn exactly as the tutorial draws them.
+
+    The tutorial seeds numpy's legacy generator with ``seed`` and draws genders with
+    ``choice(["Male", "Female"], n)``, then incomes with ``randint(low, high, n)``;
+    this function makes the same draws from a private ``RandomState(seed)`` (the
+    global numpy state is left alone), so the default arguments give the tutorial's
+    own 1,000 applicants. Names are drawn afterwards from Mimesis's gendered lists
+    with a separate generator, so they do not disturb those draws.
 
     Parameters
     ----------
@@ -68,13 +75,12 @@ def loan_applications(
     seed : int
         Same seed, same applicants.
     income_range : (int, int)
-        Incomes are uniform in this range, both ends included.
+        Incomes are uniform in ``[low, high)``, as ``randint`` draws them.
     income_step : int
-        Incomes are multiples of this (declared incomes are round numbers). A tree
-        splits halfway between neighbouring incomes it has seen; with whole
-        thousands the split lands at the threshold or just above it, so the model
-        denies every woman below 80,000 as the rule does. With ``income_step=1`` it
-        would split at, e.g., 79,958.5 and approve a woman earning 79,979.
+        Incomes are multiples of this. A tree splits halfway between neighbouring
+        incomes it has seen: with the tutorial's data (seed 42) it splits women at
+        79,997, so a woman earning 79,998 is approved. With ``income_step=1000``
+        the split lands at 80,000 or above for every seed.
     threshold : float
         Women are approved only with an income above it (the tutorial's bias).
     rule : callable, optional
@@ -106,24 +112,26 @@ def loan_applications(
         or income_step < 1
     ):
         raise DataError(f"income_step must be a positive integer. Got {income_step!r}.")
-    rng = np.random.default_rng(seed)
-    male = rng.random(n) < 0.5
-    first, last = -(-low // income_step), high // income_step
-    if first > last:
+    first, stop = -(-low // income_step), -(-high // income_step)
+    if first >= stop:
         raise DataError(
             f"No multiple of income_step={income_step} lies in "
             f"income_range={income_range}."
         )
-    income = rng.integers(first, last, size=n, endpoint=True) * income_step
+    legacy = np.random.RandomState(seed)  # the tutorial's np.random.seed(seed)
+    gender = legacy.choice(["Male", "Female"], n)
+    income = legacy.randint(first, stop, n).astype(np.int64) * income_step
+    male = gender == "Male"
     names = np.empty(n, dtype=object)
-    for gender, mask in (("male", male), ("female", ~male)):
-        index_map, categories = _name_pool(gender)
+    rng = np.random.default_rng(seed)
+    for name_gender, mask in (("male", male), ("female", ~male)):
+        index_map, categories = _name_pool(name_gender)
         picks = index_map[rng.integers(0, len(index_map), size=int(mask.sum()))]
         names[mask] = np.asarray(categories, dtype=object)[picks]
     frame = pd.DataFrame(
         {
             "Name": names,
-            "Gender": np.where(male, "Male", "Female"),
+            "Gender": gender.astype(object),
             "Gender_Code": male.astype(np.int64),
             "Income": income,
         }

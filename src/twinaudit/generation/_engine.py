@@ -13,10 +13,12 @@ from twinaudit.exceptions import SpecError
 from twinaudit.generation._sampling import (
     Column,
     Context,
+    FixedWidthText,
     _choice_codes,
     compute_derived,
     field_key,
     sample,
+    to_pandas,
 )
 from twinaudit.generation._streams import Streams, stream_key
 from twinaudit.generation._twins import Twins
@@ -119,6 +121,8 @@ def _protected_column(
 def _repeat(column: Column, m: int) -> Column:
     if isinstance(column, pd.Categorical):
         return pd.Categorical.from_codes(np.repeat(column.codes, m), dtype=column.dtype)
+    if isinstance(column, FixedWidthText):
+        return column.repeat(m)
     return np.repeat(column, m)
 
 
@@ -136,7 +140,11 @@ def _stack_by_value(columns: list[Column]) -> tuple[np.ndarray, Any]:
             stacked.append(remap[c.codes])
         return np.stack(stacked), pd.CategoricalDtype(pd.Index(list(categories)))
     arrays = [
-        np.asarray(c, dtype=object) if isinstance(c, pd.Categorical) else c
+        c.to_numpy()
+        if isinstance(c, FixedWidthText)
+        else np.asarray(c, dtype=object)
+        if isinstance(c, pd.Categorical)
+        else c
         for c in columns
     ]
     return np.stack(arrays), None
@@ -154,7 +162,7 @@ def _select(
 def _variant_grid(spec: TwinSpec) -> np.ndarray:
     """``(n_variants, n_varied)`` value codes of each combination, in row order."""
     ranges = [range(len(p.values)) for p in spec.varied]
-    return np.array(list(itertools.product(*ranges)), dtype=np.int64).reshape(
+    return np.array(list(itertools.product(*ranges)), dtype=np.int8).reshape(
         -1, len(ranges)
     )
 
@@ -194,7 +202,7 @@ def _twins_for_range(
     # Clone every base profile across the combinations of the varied attributes.
     grid = _variant_grid(spec)
     m = len(grid)
-    pair_index = np.repeat(pairs, m)
+    pair_index = np.repeat(pairs, m) if spec.proxies and mode == "proxy" else None
     varied = [p.name for p in spec.varied]
     out: dict[str, Column] = {spec.pair_column: np.repeat(np.arange(start, stop), m)}
     row_codes: dict[str, np.ndarray] = {}
@@ -202,7 +210,7 @@ def _twins_for_range(
         if attribute.name in varied:
             codes = np.tile(grid[:, varied.index(attribute.name)], k)
         else:
-            codes = np.repeat(base_codes[attribute.name], m)
+            codes = np.repeat(base_codes[attribute.name].astype(np.int8), m)
         row_codes[attribute.name] = codes
         out[attribute.name] = _protected_column(attribute, codes)
     for field in spec.fields:
@@ -212,6 +220,7 @@ def _twins_for_range(
     for proxy in spec.proxies:
         if mode == "proxy" and proxy.attribute in varied:
             stacked, dtype = by_value[proxy.name]
+            assert pair_index is not None
             out[proxy.name] = _select(
                 stacked, dtype, row_codes[proxy.attribute], pair_index
             )
@@ -226,9 +235,9 @@ def _twins_for_range(
     combo = np.zeros(k, dtype=np.int64)
     for attribute in spec.varied:
         combo = combo * len(attribute.values) + base_codes[attribute.name]
-    factual = np.tile(np.arange(m), k) == np.repeat(combo, m)
+    factual = (np.arange(m)[None, :] == combo[:, None]).ravel()
 
-    frame = pd.DataFrame({c: out[c] for c in spec.columns}, copy=False)
+    frame = pd.DataFrame({c: to_pandas(out[c]) for c in spec.columns}, copy=False)
     return Twins(
         frame,
         spec.protected,

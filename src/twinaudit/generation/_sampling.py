@@ -37,7 +37,7 @@ from twinaudit.spec import (
 from twinaudit.spec._expressions import evaluate
 
 if TYPE_CHECKING:
-    Column: TypeAlias = np.ndarray | pd.Categorical[Any]
+    Column: TypeAlias = np.ndarray | pd.Categorical[Any] | "FixedWidthText"
 else:
     Column = object
 
@@ -208,22 +208,100 @@ def _(field: Constant, ctx: Context, key: tuple[int, ...]) -> Column:
     return values
 
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-_DASHES = (8, 13, 18, 23)
+@dataclass(frozen=True)
+class FixedWidthText:
+    """Strings of one width as an ``(n, width)`` byte matrix.
+
+    Repeating rows across twins is a plain ``np.repeat`` of bytes; the column becomes
+    an Arrow-backed pandas string array once, when the table is assembled, without a
+    Python object per row.
+    """
+
+    chars: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def repeat(self, m: int) -> FixedWidthText:
+        return FixedWidthText(np.repeat(self.chars, m, axis=0))
+
+    def to_pandas(self) -> Any:
+        import pyarrow as pa
+
+        n, width = self.chars.shape
+        offsets = np.arange(0, width * (n + 1), width, dtype=np.int64)
+        strings = pa.LargeStringArray.from_buffers(
+            n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(self.chars))
+        )
+        return pd.array(
+            strings.cast(pa.string()) if n * width < 2**31 else strings, dtype="str"
+        )
+
+    def to_numpy(self) -> np.ndarray:
+        return np.asarray(self.to_pandas(), dtype=object)
 
 
-def uuid4_strings(raw: np.ndarray) -> np.ndarray:
-    """Version-4 UUID strings from an ``(n, 16)`` array of random bytes."""
+def _hex_quads() -> np.ndarray:
+    """For every 16-bit value (two bytes, little-endian), its four lowercase hex
+    digits packed into one uint32 in output order."""
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).astype(np.uint32)
+    value = np.arange(65536, dtype=np.uint32)
+    first, second = value & 0xFF, value >> 8
+    return (
+        digits[first >> 4]
+        | (digits[first & 0x0F] << 8)
+        | (digits[second >> 4] << 16)
+        | (digits[second & 0x0F] << 24)
+    )
+
+
+_HEX_QUADS = _hex_quads()
+# The 32 hex digits of a UUID, and its 36-character text, as fields.
+_DIGITS = np.dtype(
+    {
+        "names": ["head", "middle", "third", "tail"],
+        "formats": ["<u8", "<u8", "<u4", "V12"],
+        "offsets": [0, 8, 16, 20],
+        "itemsize": 32,
+    }
+)
+_TEXT = np.dtype(
+    {
+        "names": ["head", "middle_lo", "middle_hi", "tail"],
+        "formats": ["<u8", "<u8", "<u8", "V12"],
+        "offsets": [0, 8, 16, 24],
+        "itemsize": 36,
+    }
+)
+_DASH = np.uint64(ord("-"))
+
+
+def uuid4_text(raw: np.ndarray) -> FixedWidthText:
+    """Version-4 UUIDs (Mimesis's ``cryptographic.uuid`` format) from an ``(n, 16)``
+    array of random bytes.
+
+    Hex digits come from one table lookup per two bytes; the dashes are put in with
+    shifts on 64-bit words (text bytes 8-23 are ``-gggg-gggg-gggg-``).
+    """
     raw = raw.copy()
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    nibbles = np.empty((len(raw), 32), dtype=np.uint8)
-    nibbles[:, 0::2] = _HEX[raw >> 4]
-    nibbles[:, 1::2] = _HEX[raw & 0x0F]
-    chars = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
-    keep = [i for i in range(36) if i not in _DASHES]
-    chars[:, keep] = nibbles
-    return chars.view("S36").ravel().astype(str).astype(object)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    n = len(raw)
+    digits = _HEX_QUADS[raw.view(np.uint16)].view(_DIGITS).reshape(n)
+    middle = digits["middle"]  # digits 8-15: groups two and three
+    third = digits["third"].astype(np.uint64)  # digits 16-19: group four
+    low = (middle & np.uint64(0xFFFFFFFF)) << np.uint64(8)
+    low |= (middle >> np.uint64(32)) << np.uint64(48)
+    low |= _DASH | (_DASH << np.uint64(40))
+    high = middle >> np.uint64(48)
+    high |= third << np.uint64(24)
+    high |= (_DASH << np.uint64(16)) | (_DASH << np.uint64(56))
+    text = np.empty(n, dtype=_TEXT)
+    text["head"] = digits["head"]
+    text["middle_lo"] = low
+    text["middle_hi"] = high
+    text["tail"] = digits["tail"]
+    return FixedWidthText(text.view(np.uint8).reshape(n, 36))
 
 
 @sample.register
@@ -233,9 +311,10 @@ def _(field: Identifier, ctx: Context, key: tuple[int, ...]) -> Column:
             ctx.start + field.start, ctx.stop + field.start, dtype=np.int64
         )
     raw = ctx.draw(
-        key, lambda rng, k: rng.integers(0, 256, size=(k, 16), dtype=np.uint8)
+        key,
+        lambda rng, k: np.frombuffer(rng.bytes(16 * k), dtype=np.uint8).reshape(k, 16),
     )
-    return uuid4_strings(raw)
+    return uuid4_text(raw)
 
 
 def compute_derived(field: Derived, columns: Mapping[str, Column], size: int) -> Column:
@@ -266,4 +345,13 @@ def compute_derived(field: Derived, columns: Mapping[str, Column], size: int) ->
 def _plain(column: Column) -> np.ndarray:
     if isinstance(column, pd.Categorical):
         return np.asarray(column, dtype=object)
+    if isinstance(column, FixedWidthText):
+        return column.to_numpy()
+    return column
+
+
+def to_pandas(column: Column) -> Any:
+    """The column as pandas stores it."""
+    if isinstance(column, FixedWidthText):
+        return column.to_pandas()
     return column
