@@ -213,6 +213,39 @@ def test_gendered_names_follow_each_twins_gender_in_every_locale(locale):
     assert (strict[:, 0] == strict[:, 1]).all()
 
 
+def test_titles_and_pronouns_follow_gender():
+    from mimesis import Person
+
+    titles = Person()._dataset["title"]
+    spec = text_spec(
+        fields=[Integer("x", 0, 1)],
+        mode="proxy",
+        proxies=[
+            Proxy.gendered(
+                "title",
+                "gender",
+                {"male": "male", "female": "female"},
+                provider="person.title",
+                title_type="typical",
+            ),
+            Proxy.gendered(
+                "any_title",
+                "gender",
+                {"male": "male", "female": "female"},
+                provider="person.title",
+            ),
+            Proxy("pronoun", "gender", {"male": "he", "female": "she"}),
+        ],
+    )
+    frame = generate(spec, 300).frame
+    male = frame["gender"] == "male"
+    assert set(frame.loc[male, "title"]) <= set(titles["male"]["typical"])
+    assert set(frame.loc[~male, "title"]) <= set(titles["female"]["typical"])
+    every_male = set(titles["male"]["typical"]) | set(titles["male"]["academic"])
+    assert set(frame.loc[male, "any_title"]) <= every_male
+    assert (frame["pronoun"] == np.where(male, "he", "she")).all()
+
+
 def test_strict_proxies_follow_the_base_profiles_own_value():
     spec = text_spec(
         protected=[

@@ -24,6 +24,24 @@ def test_every_pair_below_80000_flips_male_approved_female_denied(loan_report):
     assert row.mcnemar_p < 1e-100
 
 
+def test_fairlearn_selection_by_group_is_in_the_report(loan_report):
+    from fairlearn.metrics import MetricFrame, selection_rate
+
+    y = loan_report.scored.y_pred
+    sf = loan_report.twins.frame["Gender"].astype(str)
+    direct = MetricFrame(
+        metrics=selection_rate, y_true=y, y_pred=y, sensitive_features=sf
+    )
+    table = loan_report.selection.set_index("value")
+    for value in ("Male", "Female"):
+        assert table.loc[value, "fairlearn"] == pytest.approx(
+            direct.by_group[value], abs=1e-12
+        )
+        assert table.loc[value, "fairlearn"] == pytest.approx(
+            table.loc[value, "selection_rate"]
+        )
+
+
 def test_library_numbers_equal_twinaudits(loan_report):
     table = loan_report.disparities
     aif = table.dropna(subset=["aif360"])

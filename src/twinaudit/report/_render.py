@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from twinaudit.metrics import DEFINITIONS
-from twinaudit.report._report import finite_or_none
+from twinaudit.report._report import finite_or_none, rows
 
 if TYPE_CHECKING:
     from twinaudit.report._report import AuditReport
@@ -21,14 +20,6 @@ LABELS = {
     "demographic_parity_difference": "demographic parity difference",
     "demographic_parity_ratio": "demographic parity ratio",
 }
-
-
-def rows(frame: pd.DataFrame) -> list[Any]:
-    """The rows of a result table as objects with one attribute per column."""
-    return [
-        SimpleNamespace(**{str(k): v for k, v in r.items()})
-        for r in frame.to_dict("records")
-    ]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -136,13 +127,15 @@ def report_to_markdown(report: AuditReport) -> str:
         "",
         "## Selection rate by group",
         "",
-        "| attribute | value | n | selection rate |",
-        "|---|---|---|---|",
+        "| attribute | value | n | selection rate | Fairlearn |",
+        "|---|---|---|---|---|",
     ]
     for r in rows(report.selection):
         mark = " (privileged)" if r.privileged else ""
+        fairlearn = "-" if pd.isna(r.fairlearn) else _fmt(r.fairlearn)
         lines.append(
-            f"| {r.attribute} | {r.value}{mark} | {r.n} | {_fmt(r.selection_rate)} |"
+            f"| {r.attribute} | {r.value}{mark} | {r.n} | {_fmt(r.selection_rate)} | "
+            f"{fairlearn} |"
         )
     lines += [
         "",
@@ -242,8 +235,18 @@ def rich_renderables(report: AuditReport) -> Iterator[Any]:
             _fmt(r.mean_score_gap),
         )
     yield flips
-    groups = Table(title="Selection rate by group", header_style="bold")
-    for name in ("attribute", "value", "twins", "favourable", "selection rate"):
+    groups = Table(
+        title="Selection rate by group (twinaudit, Fairlearn MetricFrame)",
+        header_style="bold",
+    )
+    for name in (
+        "attribute",
+        "value",
+        "twins",
+        "favourable",
+        "selection rate",
+        "Fairlearn",
+    ):
         groups.add_column(
             name, justify="right" if name not in ("attribute", "value") else "left"
         )
@@ -254,6 +257,7 @@ def rich_renderables(report: AuditReport) -> Iterator[Any]:
             f"{r.n:,}",
             f"{r.favourable:,}",
             _fmt(r.selection_rate),
+            "-" if pd.isna(r.fairlearn) else _fmt(r.fairlearn),
         )
     yield groups
     metrics = Table(

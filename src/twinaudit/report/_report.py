@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,8 @@ class AuditReport:
     scored : ScoredTwins
         The twins with the model's decisions.
     selection : DataFrame
-        Selection rate per (attribute, value).
+        Selection rate per (attribute, value), and the rate Fairlearn's
+        ``MetricFrame`` gives by group (``fairlearn``).
     disparities : DataFrame
         Statistical parity difference and disparate impact per unprivileged value,
         demographic parity difference and ratio per attribute: twinaudit's value
@@ -143,8 +145,6 @@ class AuditReport:
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers."""
-        from twinaudit.report._render import rows
-
         first = self.counterfactual.iloc[0]
         out: dict[str, Any] = {
             "model": self.scored.model_name,
@@ -282,6 +282,14 @@ def report_from_scored(
     """Compute every metric of already scored twins."""
     selection = selection_table(scored)
     library = _library_values(scored) if libraries else None
+    selection["fairlearn"] = [
+        (library or {})
+        .get(row.attribute, {})
+        .get("fairlearn", {})
+        .get("selection_rate", {})
+        .get(row.value, np.nan)
+        for row in rows(selection)
+    ]
     disparities = disparity_table(scored, selection, library)
     counterfactual = counterfactual_table(scored, confidence)
     flipped, n = any_flip(scored)
@@ -314,6 +322,14 @@ def _library_values(scored: ScoredTwins) -> dict[str, dict[str, Any]]:
             "fairlearn": fairlearn_disparities(codes, scored.y_pred, attribute.values),
         }
     return out
+
+
+def rows(frame: pd.DataFrame) -> list[Any]:
+    """The rows of a result table as objects with one attribute per column."""
+    return [
+        SimpleNamespace(**{str(k): v for k, v in r.items()})
+        for r in frame.to_dict("records")
+    ]
 
 
 def finite_or_none(value: Any) -> Any:

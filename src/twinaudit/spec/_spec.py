@@ -205,13 +205,15 @@ class Proxy:
         genders: Mapping[Any, str],
         provider: str = "person.first_name",
         locale: str | None = None,
+        **kwargs: Any,
     ) -> Proxy:
         """A Mimesis name-like provider (first name, title, ...) that follows a
-        gender attribute: ``genders`` maps each value to ``"male"``/``"female"``."""
+        gender attribute: ``genders`` maps each value to ``"male"``/``"female"``;
+        ``kwargs`` go to the provider as well (``title_type="typical"``)."""
         return cls(
             name=name,
             attribute=attribute,
-            by_value={v: {"gender": g} for v, g in genders.items()},
+            by_value={v: {"gender": g, **kwargs} for v, g in genders.items()},
             provider=provider,
             locale=locale,
         )
