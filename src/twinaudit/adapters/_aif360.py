@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from twinaudit.adapters._encoding import Encoding, attribute_codes, encode_features
+from twinaudit.adapters._encoding import (
+    Encoding,
+    attribute_codes,
+    encode_features,
+    true_labels,
+)
 from twinaudit.adapters._lazy import import_aif360
 from twinaudit.exceptions import DataError
 
@@ -192,25 +197,8 @@ def to_classification_datasets(
     """``(dataset_true, dataset_pred)`` for AIF360's ``ClassificationMetric``: the
     same twins labelled with the true outcome in ``label_column`` and with the
     model's decisions (twins of real rows carry the row's outcome)."""
-    frame = scored.twins.frame
-    if label_column not in frame.columns:
-        from twinaudit.exceptions import did_you_mean
-
-        raise DataError(
-            f"Label column {label_column!r} is not in the twins."
-            f"{did_you_mean(label_column, map(str, frame.columns))}"
-        )
-    truth = frame[label_column]
-    if truth.isna().any():
-        raise DataError(f"Label column {label_column!r} has missing values.")
     favorable = scored.favorable_label if favorable_label is None else favorable_label
-    observed = set(pd.unique(truth).tolist())
-    if len(observed - {favorable}) > 1:
-        raise DataError(
-            f"Label column {label_column!r} is not binary: it holds "
-            f"{sorted(map(str, observed))[:6]}; map it to two values first."
-        )
-    y_true = (truth.to_numpy() == favorable).astype(np.int8)
+    y_true = true_labels(scored.twins.frame, label_column, favorable)
     trimmed = _without_column(scored, label_column)
     true_cols, protected, encoding, _ = _encoded(
         trimmed, attributes, include_features, y_true

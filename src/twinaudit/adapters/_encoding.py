@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twinaudit.exceptions import DataError
+from twinaudit.exceptions import DataError, did_you_mean
 from twinaudit.spec import ProtectedAttribute
 
 
@@ -80,3 +80,23 @@ def encode_features(
                 for i, u in enumerate(uniques)
             }
     return out, encoding
+
+
+def true_labels(frame: pd.DataFrame, label_column: str, favorable: Any) -> np.ndarray:
+    """``label_column`` as 0/1 (1 = ``favorable``), after checking it exists, is
+    complete and holds at most two values."""
+    if label_column not in frame.columns:
+        raise DataError(
+            f"Label column {label_column!r} is not in the twins."
+            f"{did_you_mean(label_column, map(str, frame.columns))}"
+        )
+    truth = frame[label_column]
+    if truth.isna().any():
+        raise DataError(f"Label column {label_column!r} has missing values.")
+    observed = set(pd.unique(truth).tolist())
+    if len(observed - {favorable}) > 1:
+        raise DataError(
+            f"Label column {label_column!r} is not binary: it holds "
+            f"{sorted(map(str, observed))[:6]}; map it to two values first."
+        )
+    return (truth.to_numpy() == favorable).astype(np.int8)

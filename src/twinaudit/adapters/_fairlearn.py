@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from twinaudit.adapters._encoding import true_labels
 from twinaudit.adapters._lazy import import_fairlearn
-from twinaudit.exceptions import DataError, did_you_mean
 
 if TYPE_CHECKING:
     from twinaudit.scoring import ScoredTwins
@@ -73,22 +73,8 @@ def to_metric_frame(
     if label_column is None:
         y_true = y_pred
     else:
-        frame = scored.twins.frame
-        if label_column not in frame.columns:
-            raise DataError(
-                f"Label column {label_column!r} is not in the twins."
-                f"{did_you_mean(label_column, map(str, frame.columns))}"
-            )
-        truth = frame[label_column]
-        if truth.isna().any():
-            raise DataError(f"Label column {label_column!r} has missing values.")
-        values = set(pd.unique(truth).tolist())
-        if len(values - {scored.favorable_label}) > 1:
-            raise DataError(
-                f"Label column {label_column!r} is not binary: it holds "
-                f"{sorted(map(str, values))[:6]}; map it to two values first."
-            )
-        y_true = (truth.to_numpy() == scored.favorable_label).astype(np.int64)
+        y_true = true_labels(scored.twins.frame, label_column, scored.favorable_label)
+        y_true = y_true.astype(np.int64)
     if metrics is None:
         metrics = {"selection_rate": fl.selection_rate, "count": fl.count}
         if label_column is not None:
