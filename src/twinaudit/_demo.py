@@ -145,17 +145,3 @@ def interpretation(result: DemoResult) -> list[str]:
             )
         lines.append(line)
     return lines
-
-
-def flips_summary(result: DemoResult) -> dict[str, Any]:
-    """Headline numbers of the demo, for JSON output and tests."""
-    flips = result.flips_by_income()
-    return {
-        "pairs": result.twins.n_pairs,
-        "flip_rate": result.report.flip_rate,
-        "flips_below_80000": flips["below"],
-        "flips_at_or_above_80000": flips["above"],
-        "mitigation": result.mitigation.compare()
-        .replace({np.nan: None})
-        .to_dict("index"),
-    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -260,12 +260,3 @@ def _proxy_by_value(
         for value in attribute.values
     ]
     return _stack_by_value(columns)
-
-
-def spec_columns(spec: TwinSpec) -> Mapping[str, str]:
-    """Column -> role, for documentation and the CLI."""
-    roles = {spec.pair_column: "pair id"}
-    roles.update({p.name: "protected" for p in spec.protected})
-    roles.update({f.name: f.kind for f in spec.fields})
-    roles.update({p.name: "proxy" for p in spec.proxies})
-    return roles

@@ -24,10 +24,6 @@ from twinaudit.spec._providers import provider_instance
 _SENTINEL = object()
 
 
-class _NotAChoice(Exception):
-    pass
-
-
 def _recording_random() -> Any:
     from mimesis.random import Random
 

@@ -247,10 +247,6 @@ class Twins:
         """Per row, the position of its value of ``name`` in the attribute's values."""
         return value_codes(self.frame[name], self.attribute(name))
 
-    def variant_index(self) -> np.ndarray:
-        """Per row, the index of its combination in :meth:`combinations`."""
-        return np.tile(np.arange(self.n_variants), self.n_pairs)
-
     @property
     def moving_columns(self) -> tuple[str, ...]:
         return (*self.varied, *self.proxies)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import keyword
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -427,7 +426,3 @@ FIELD_KINDS: dict[str, type[Field]] = {
         Identifier,
     )
 }
-
-
-def is_identifier_like(name: str) -> bool:
-    return name.isidentifier() and not keyword.iskeyword(name)

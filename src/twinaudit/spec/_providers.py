@@ -10,7 +10,7 @@ import enum
 import functools
 import inspect
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from twinaudit.exceptions import SpecError, did_you_mean
@@ -64,11 +64,6 @@ def provider_instance(group: str, locale: str) -> Any:
     if issubclass(cls, BaseDataProvider):
         return cls(Locale(locale))
     return cls()
-
-
-@functools.cache
-def _cached_instance(group: str, locale: str) -> Any:
-    return provider_instance(group, locale)
 
 
 def provider_methods(group: str) -> list[str]:
@@ -177,13 +172,6 @@ def _to_enum(
 def kwargs_for_file(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """Enums back to their plain values, for YAML/TOML."""
     return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in kwargs.items()}
-
-
-def bound_method(group: str, method: str, locale: str) -> Callable[..., Any]:
-    """The method on a cached provider instance (used for checks and pools)."""
-    return typing.cast(
-        Callable[..., Any], getattr(_cached_instance(group, locale), method)
-    )
 
 
 def check_call(
