@@ -99,3 +99,14 @@ def test_not_a_dataframe():
         DataError, match=re.escape("Twins need a pandas DataFrame. Got list.")
     ):
         Twins([1, 2], {"sex": "M"})
+
+
+def test_a_privileged_value_absent_from_the_twins_is_named():
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            "The privileged value 'Male' of 'sex' does not occur in the twins, which "
+            "hold ['F', 'M']; pass one of those."
+        ),
+    ):
+        check_twins(frame(), {"sex": "Male"}, proxies=["name"])

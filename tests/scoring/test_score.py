@@ -159,3 +159,23 @@ def test_to_frame_appends_decisions_without_touching_the_twins(twins, loan_tree)
     frame = scored.to_frame()
     assert list(frame.columns[-2:]) == ["decision", "decision_score"]
     assert "decision" not in twins.frame.columns
+
+
+def test_protected_columns_reach_the_model_as_plain_values():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    spec = TwinSpec(
+        fields=[Integer("x", 0, 200)],
+        protected=[ProtectedAttribute("group", [1, 0], 1)],
+        seed=0,
+    )
+    twins = generate(spec, 50)
+    X = model_input(twins, features=["group", "x"])
+    assert X["group"].dtype.kind == "i"
+    train = pd.DataFrame({"group": np.arange(200) % 2, "x": np.arange(200)})
+    model = HistGradientBoostingClassifier().fit(
+        train, (train.x > 100) | (train.group == 1)
+    )
+    scored = score(model, twins)
+    expected = model.predict(X)
+    assert (scored.predictions == expected).all()

@@ -79,7 +79,7 @@ def from_frame(
             "pair_column=... name for the pair id."
         )
     frame = data.reset_index(drop=True)
-    attributes = _attributes(protected, frame)
+    attributes = _attributes(protected, frame, require_privileged=False)
     names = [p.name for p in attributes]
     varied_names = list(names if vary is None else vary)
     for name in varied_names:

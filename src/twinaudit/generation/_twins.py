@@ -21,7 +21,7 @@ _SHOWN = 5  # examples shown in an invariant error
 
 
 def _attributes(
-    protected: ProtectedLike, frame: pd.DataFrame
+    protected: ProtectedLike, frame: pd.DataFrame, require_privileged: bool = True
 ) -> tuple[ProtectedAttribute, ...]:
     """Accept ProtectedAttribute objects, or ``{column: privileged value}`` with the
     values read from the data."""
@@ -40,6 +40,11 @@ def _attributes(
             else:
                 values = sorted(
                     column.unique().tolist(), key=lambda v: (str(type(v)), v)
+                )
+            if privileged not in values and require_privileged:
+                raise DataError(
+                    f"The privileged value {privileged!r} of {name!r} does not occur "
+                    f"in the twins, which hold {values}; pass one of those."
                 )
             if privileged in values:
                 values.remove(privileged)

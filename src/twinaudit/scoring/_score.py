@@ -84,15 +84,17 @@ def model_input(
     model: Any = None,
     features: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The frame the model sees: protected values replaced by the model's codes
-    under its column names, and only the columns the model was trained on
+    """The frame the model sees: protected values as plain values (the model's
+    codes under its column names where the attribute has ``model_column`` /
+    ``encoding``), and only the columns the model was trained on
     (``feature_names_in_``, or ``features``)."""
     frame = twins.frame
     encoded: dict[str, Any] = {}
     replaced: set[str] = set()
+    # Protected columns reach the model as plain values (its codes where an
+    # encoding is given), never as pandas categoricals, whose dtype some
+    # estimators read (HistGradientBoosting's categorical_features="from_dtype").
     for attribute in twins.protected:
-        if attribute.encoding is None and attribute.model_column is None:
-            continue
         codes = twins.codes(attribute.name)
         table = np.empty(len(attribute.values), dtype=object)
         table[:] = [attribute.code(v) for v in attribute.values]
