@@ -179,3 +179,21 @@ def test_protected_columns_reach_the_model_as_plain_values():
     scored = score(model, twins)
     expected = model.predict(X)
     assert (scored.predictions == expected).all()
+
+
+def test_models_fitted_without_column_names(twins):
+    train = model_input(twins, features=["Gender_Code", "Income"])
+    model = LogisticRegression(max_iter=500).fit(train.to_numpy(), np.arange(400) % 2)
+    with pytest.raises(
+        ModelError,
+        match=re.escape(
+            "The model LogisticRegression was fitted without column names (2 features), "
+            "so twinaudit cannot tell which twin columns it needs. Pass features=[...]"
+        ),
+    ):
+        score(model, twins)
+    scored = score(
+        model, twins, features=["Gender_Code", "Income"]
+    )  # no sklearn warning
+    assert (scored.predictions == model.predict(train.to_numpy())).all()
+    assert scored.scores is not None

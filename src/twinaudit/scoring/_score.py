@@ -166,9 +166,21 @@ def score(
             f"callable taking a DataFrame and returning decisions. Got "
             f"{type(model).__name__!s} ({model!r:.60})."
         )
+    unnamed = _fitted_without_names(model)
+    if unnamed is not None and features is None:
+        columns = [c for c in twins.frame.columns if c != twins.pair_column]
+        raise ModelError(
+            f"The model {_model_name(model)} was fitted without column names "
+            f"({unnamed} features), so twinaudit cannot tell which twin columns it "
+            "needs. Pass features=[...] with the twin columns in training order "
+            f"(the twins have {columns} and the model columns of the protected "
+            "attributes)."
+        )
     X = model_input(twins, model, features)
+    # A model fitted on a plain array gets one (sklearn warns on named columns).
+    model_X: Any = X.to_numpy() if unnamed is not None else X
     try:
-        raw = predict(X)
+        raw = predict(model_X)
     except Exception as exc:
         from sklearn.exceptions import NotFittedError
 
@@ -191,7 +203,7 @@ def score(
         )
     favorable = _favorable(model, predictions, favorable_label)
     y_pred = (predictions == favorable).astype(np.int8)
-    scores = _scores(model, X, favorable)
+    scores = _scores(model, model_X, favorable)
     return ScoredTwins(
         twins=twins,
         y_pred=y_pred,
@@ -240,7 +252,16 @@ def _favorable(model: Any, predictions: np.ndarray, favorable_label: Any) -> Any
     )
 
 
-def _scores(model: Any, X: pd.DataFrame, favorable: Any) -> np.ndarray | None:
+def _fitted_without_names(model: Any) -> int | None:
+    """The number of features of a model fitted on an array without column names,
+    or None."""
+    if hasattr(model, "feature_names_in_"):
+        return None
+    n = getattr(model, "n_features_in_", None)
+    return int(n) if isinstance(n, int | np.integer) else None
+
+
+def _scores(model: Any, X: Any, favorable: Any) -> np.ndarray | None:
     proba = getattr(model, "predict_proba", None)
     classes = getattr(model, "classes_", None)
     if proba is None or classes is None:
