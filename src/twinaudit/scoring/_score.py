@@ -96,10 +96,14 @@ def model_input(
     # estimators read (HistGradientBoosting's categorical_features="from_dtype").
     for attribute in twins.protected:
         codes = twins.codes(attribute.name)
-        table = np.empty(len(attribute.values), dtype=object)
-        table[:] = [attribute.code(v) for v in attribute.values]
-        values = pd.Series(table[codes]).infer_objects().to_numpy()
-        encoded[attribute.column] = values
+        table = np.asarray([attribute.code(v) for v in attribute.values])
+        if table.dtype.kind not in "biuf":  # text codes stay Python objects
+            table = np.asarray(
+                [attribute.code(v) for v in attribute.values], dtype=object
+            )
+            encoded[attribute.column] = pd.Series(table[codes], dtype=object)
+        else:
+            encoded[attribute.column] = table[codes]
         if attribute.model_column is not None:
             replaced.add(attribute.name)
     wanted: list[str] | None = None
@@ -124,7 +128,7 @@ def model_input(
             f"and encoding= on the ProtectedAttribute ({protected})."
         )
     columns = {c: (encoded[c] if c in encoded else frame[c]) for c in wanted}
-    return pd.DataFrame(columns, index=frame.index, copy=False)
+    return pd.DataFrame(columns, copy=False).set_axis(frame.index)
 
 
 def score(
