@@ -165,3 +165,49 @@ def test_both_modes_share_the_base_profiles(spec, n):
     pd.testing.assert_frame_equal(
         factual, proxy.frame[proxy.factual].reset_index(drop=True)
     )
+
+
+@st.composite
+def real_rows(draw):
+    n = draw(st.integers(1, 30))
+    values = draw(st.sampled_from([["M", "F"], ["a", "b", "c"], [0, 1]]))
+    protected = draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))
+    income = draw(
+        st.lists(
+            st.one_of(st.floats(0, 1e6), st.just(float("nan"))), min_size=n, max_size=n
+        )
+    )
+    city = draw(
+        st.lists(st.sampled_from(["Oslo", "Lima", None]), min_size=n, max_size=n)
+    )
+    frame = pd.DataFrame(
+        {
+            "group": protected,
+            "income": income,
+            "city": city,
+            "label": draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)),
+        }
+    )
+    index = draw(st.sampled_from(["range", "shuffled", "text"]))
+    if index == "shuffled":
+        frame.index = np.random.default_rng(0).permutation(n) + 100
+    elif index == "text":
+        frame.index = [f"row{i}" for i in range(n)]
+    return frame, values
+
+
+@given(data=real_rows(), mode=st.sampled_from(["strict", "proxy"]))
+def test_twins_of_real_rows_keep_every_row_and_differ_only_where_declared(data, mode):
+    from twinaudit.generation import from_frame
+
+    frame, values = data
+    privileged = values[0]
+    attribute = ProtectedAttribute("group", values, privileged)
+    proxy = Proxy("word", "group", {v: f"w{v}" for v in values})
+    twins = from_frame(frame, [attribute], proxies=[proxy], mode=mode)
+    twins.check()
+    assert twins.n_pairs == len(frame) and twins.n_variants == len(values)
+    factual = twins.frame[twins.factual].drop(columns=["pair_id", "word"])
+    pd.testing.assert_frame_equal(
+        factual.reset_index(drop=True), frame.reset_index(drop=True), check_dtype=False
+    )

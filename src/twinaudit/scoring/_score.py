@@ -48,6 +48,12 @@ class ScoredTwins:
     def n_pairs(self) -> int:
         return self.twins.n_pairs
 
+    def __repr__(self) -> str:
+        return (
+            f"ScoredTwins({self.model_name} on {self.twins!r}: "
+            f"{int(self.y_pred.sum()):,} of {len(self.y_pred):,} decisions favourable)"
+        )
+
     def decision_matrix(self) -> np.ndarray:
         """``(n_pairs, n_variants)`` favourable decisions, columns in the order of
         ``twins.combinations()``."""
