@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from twinaudit.datasets import LOAN_FEATURES as FEATURES
 from twinaudit.datasets import loan_applications, loan_model, loan_twin_spec
-from twinaudit.datasets._loan import FEATURES
 from twinaudit.generation import Twins, generate
 from twinaudit.mitigation import MitigationReport, mitigate
 from twinaudit.report import AuditReport, audit

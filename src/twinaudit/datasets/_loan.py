@@ -24,6 +24,7 @@ from twinaudit.spec import (
 
 __all__ = ["loan_applications", "loan_model", "loan_twin_spec"]
 
+#: The columns the tutorial's model is trained on.
 FEATURES = ["Gender_Code", "Income"]
 
 Rule = Callable[[pd.DataFrame], np.ndarray]
