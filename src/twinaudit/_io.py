@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from twinaudit.exceptions import DataError, OutputExistsError
+from twinaudit._files import atomic_path
+from twinaudit.exceptions import DataError
 from twinaudit.generation import iter_twins
 from twinaudit.spec import Mode, TwinSpec
 
@@ -33,19 +34,8 @@ def write_twins(
         raise DataError(
             f"Cannot write twins to {str(path)!r}: use a .csv or .parquet file name."
         )
-    if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{str(path)!r} already exists; pass overwrite=True (or --force) to "
-            "replace it."
-        )
-    if suffix == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-    tmp = path.with_name(f".{path.name}.partial")
-    rows = 0
     chunks = iter_twins(spec, n_pairs, chunk_size, mode=mode, seed=seed)
-    bar = None
+    bar = task = None
     if progress is not None and getattr(progress, "is_terminal", False):
         from rich.progress import Progress
 
@@ -53,7 +43,21 @@ def write_twins(
         bar.start()
         task = bar.add_task("generating twins", total=n_pairs)
     try:
-        writer = None
+        # iter_twins is lazy: nothing is generated before the overwrite check.
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            return _write_chunks(chunks, tmp, suffix, bar, task)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _write_chunks(chunks: Any, tmp: Path, suffix: str, bar: Any, task: Any) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 0
+    writer = None
+    try:
         for i, chunk in enumerate(chunks):
             frame = chunk.frame
             if suffix == ".csv":
@@ -68,13 +72,7 @@ def write_twins(
             rows += len(frame)
             if bar is not None:
                 bar.update(task, advance=chunk.n_pairs)
+    finally:
         if writer is not None:
             writer.close()
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        if bar is not None:
-            bar.stop()
     return rows

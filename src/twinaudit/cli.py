@@ -105,12 +105,10 @@ def demo(
     """Run the tutorial's audit end to end: history, model, twins, mitigation."""
     from twinaudit._demo import render_demo, run_demo
 
-    if json_out is not None and json_out.exists() and not force:
-        from twinaudit.exceptions import OutputExistsError
+    if json_out is not None:
+        from twinaudit._files import refuse_overwrite
 
-        raise OutputExistsError(
-            f"{str(json_out)!r} already exists; pass --force to replace it."
-        )
+        refuse_overwrite(json_out, force)  # before the demo runs
     result = run_demo(n_history=history, n_pairs=pairs, seed=seed)
     render_demo(result, _console(), show_pairs=show)
     if json_out is not None:

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twinaudit.exceptions import DataError, OutputExistsError
+from twinaudit._files import write_text
+from twinaudit.exceptions import DataError
 from twinaudit.generation import Twins, generate
 from twinaudit.metrics import (
     any_flip,
@@ -201,18 +202,6 @@ class AuditReport:
             f"AuditReport(model={self.scored.model_name}, pairs={self.n_pairs}, "
             f"flip_rate={self.flip_rate:.3f})"
         )
-
-
-def write_text(path: Path, text: str, *, overwrite: bool) -> None:
-    """Write ``text`` atomically, refusing to replace an existing file."""
-    if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{str(path)!r} already exists; pass overwrite=True (or --force) to "
-            "replace it."
-        )
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def audit(

@@ -30,7 +30,8 @@ from typing import Any
 
 import yaml
 
-from twinaudit.exceptions import OutputExistsError, SpecError, did_you_mean
+from twinaudit._files import write_text
+from twinaudit.exceptions import SpecError, did_you_mean
 from twinaudit.spec._fields import FIELD_KINDS, Derived, Field, Provider
 from twinaudit.spec._frozen import thaw
 from twinaudit.spec._providers import kwargs_for_file
@@ -286,11 +287,5 @@ def save_spec(
         import tomli_w
 
         text = tomli_w.dumps(data)
-    if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{str(path)!r} already exists; pass overwrite=True to replace it."
-        )
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, text, overwrite=overwrite)
     return path
