@@ -15,6 +15,7 @@ from twinaudit.adapters import (
 from twinaudit.adapters._aif360 import aif360_disparities
 from twinaudit.adapters._lazy import import_aif360
 from twinaudit.generation import from_frame, generate
+from twinaudit.metrics import decision_counts
 from twinaudit.scoring import score
 from twinaudit.spec import Integer, ProtectedAttribute, Provider, TwinSpec
 
@@ -60,7 +61,9 @@ def test_count_table_gives_the_same_numbers_as_the_full_data(seed):
     attribute = ProtectedAttribute("race", ["white", "black", "asian"], "white")
     codes = rng.integers(0, 3, 5000)
     y = (rng.random(5000) < np.array([0.7, 0.4, 0.55])[codes]).astype(np.int8)
-    fast = aif360_disparities(codes, y, attribute_codes(attribute), "race")
+    fast = aif360_disparities(
+        decision_counts(codes, y, 3), attribute_codes(attribute), "race"
+    )
     table = np.array([attribute_codes(attribute)[v] for v in attribute.values])[codes]
     datasets = import_aif360("aif360.datasets")
     full = datasets.BinaryLabelDataset(
@@ -84,9 +87,8 @@ def test_count_table_gives_the_same_numbers_as_the_full_data(seed):
 
 def test_undefined_disparate_impact_is_nan_without_warnings():
     attribute = ProtectedAttribute("g", ["a", "b"], "a")
-    out = aif360_disparities(
-        np.array([0, 0, 1, 1]), np.array([0, 0, 1, 0]), attribute_codes(attribute), "g"
-    )
+    counts = decision_counts(np.array([0, 0, 1, 1]), np.array([0, 0, 1, 0]), 2)
+    out = aif360_disparities(counts, attribute_codes(attribute), "g")
     assert np.isnan(out["b"]["disparate_impact"])
     assert out["b"]["statistical_parity_difference"] == 0.5
 

@@ -22,6 +22,7 @@ import pandas as pd
 from twinaudit.adapters._encoding import (
     Encoding,
     attribute_codes,
+    count_cells,
     encode_features,
     true_labels,
 )
@@ -235,34 +236,23 @@ def _without_column(scored: ScoredTwins, column: str) -> ScoredTwins:
 
 # -- the fast path used by the report ----------------------------------------------
 def aif360_disparities(
-    group_codes: np.ndarray,
-    y_pred: np.ndarray,
-    codes: dict[Any, float],
-    name: str,
-    weights: np.ndarray | None = None,
+    counts: np.ndarray, codes: dict[Any, float], name: str
 ) -> dict[Any, dict[str, float]]:
     """AIF360's statistical parity difference and disparate impact of every
     unprivileged value against the privileged one, computed by AIF360 on the
-    count-weighted (group, decision) table. ``group_codes`` index ``codes``'s
-    values in order. Undefined values come back as ``nan``."""
+    ``(n_groups, 2)`` table of (unfavourable, favourable) counts, rows in the order
+    of ``codes``. Undefined values come back as ``nan``."""
     metrics = import_aif360("aif360.metrics")
     values = list(codes)
-    n_groups = len(values)
-    w = np.ones(len(y_pred)) if weights is None else weights
-    cells = np.bincount(
-        group_codes * 2 + y_pred.astype(np.int64), weights=w, minlength=2 * n_groups
-    )
-    keep = cells > 0
-    cell_group = np.repeat(np.arange(n_groups), 2)[keep]
-    cell_label = np.tile([0.0, 1.0], n_groups)[keep]
-    table = np.array([codes[v] for v in values])[cell_group]
+    group, decision, weight = count_cells(counts)
+    table = np.array([codes[v] for v in values])[group]
     dataset = _dataset(
-        {name: table, DECISION: cell_label},
+        {name: table, DECISION: decision.astype(float)},
         DECISION,
         [name],
         1.0,
         {},
-        weights=cells[keep],
+        weights=weight,
     )
     out: dict[Any, dict[str, float]] = {}
     for value in values:

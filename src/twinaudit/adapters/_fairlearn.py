@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from twinaudit.adapters._encoding import true_labels
+from twinaudit.adapters._encoding import count_cells, true_labels
 from twinaudit.adapters._lazy import import_fairlearn
 
 if TYPE_CHECKING:
@@ -94,27 +94,16 @@ def to_metric_frame(
     )
 
 
-def fairlearn_disparities(
-    group_codes: np.ndarray,
-    y_pred: np.ndarray,
-    values: Sequence[Any],
-    weights: np.ndarray | None = None,
-) -> dict[str, Any]:
+def fairlearn_disparities(counts: np.ndarray, values: Sequence[Any]) -> dict[str, Any]:
     """Fairlearn's selection rate by group, demographic parity difference and ratio,
-    computed by a ``MetricFrame`` on the count-weighted (group, decision) table.
+    computed by a ``MetricFrame`` on the ``(n_groups, 2)`` table of (unfavourable,
+    favourable) counts, rows in the order of ``values``.
     Fairlearn's convention: difference = max - min, ratio = min / max."""
     fl = import_fairlearn("fairlearn.metrics")
-    n_groups = len(values)
-    w = np.ones(len(y_pred)) if weights is None else weights
-    cells = np.bincount(
-        group_codes * 2 + y_pred.astype(np.int64), weights=w, minlength=2 * n_groups
-    )
-    keep = cells > 0
-    group = np.repeat(np.arange(n_groups), 2)[keep]
-    label = np.tile([0, 1], n_groups)[keep]
-    labels = np.empty(n_groups, dtype=object)
+    group, label, weight = count_cells(counts)
+    labels = np.empty(len(values), dtype=object)
     labels[:] = list(values)
-    present = [v for i, v in enumerate(values) if cells[2 * i] + cells[2 * i + 1] > 0]
+    present = [v for v, row in zip(values, counts, strict=True) if row.sum() > 0]
     sensitive = pd.Series(
         pd.Categorical(labels[group], categories=present), name="group"
     )
@@ -123,7 +112,7 @@ def fairlearn_disparities(
         y_true=label,
         y_pred=label,
         sensitive_features=sensitive,
-        sample_params={"selection_rate": {"sample_weight": cells[keep]}},
+        sample_params={"selection_rate": {"sample_weight": weight}},
     )
     by_group = frame.by_group["selection_rate"]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -21,6 +21,7 @@ from twinaudit.metrics import (
     any_flip,
     cochran_table,
     counterfactual_table,
+    decision_counts,
     disparity_table,
     selection_table,
 )
@@ -303,12 +304,14 @@ def _library_values(scored: ScoredTwins) -> dict[str, dict[str, Any]]:
 
     out = {}
     for attribute in scored.twins.varied_attributes:
-        codes = scored.twins.codes(attribute.name)
+        counts = decision_counts(
+            scored.twins.codes(attribute.name), scored.y_pred, len(attribute.values)
+        )
         out[attribute.name] = {
             "aif360": aif360_disparities(
-                codes, scored.y_pred, attribute_codes(attribute), attribute.name
+                counts, attribute_codes(attribute), attribute.name
             ),
-            "fairlearn": fairlearn_disparities(codes, scored.y_pred, attribute.values),
+            "fairlearn": fairlearn_disparities(counts, attribute.values),
         }
     return out
 
