@@ -15,6 +15,7 @@ __all__ = [
     "MitigationError",
     "ModelError",
     "OutputExistsError",
+    "PolicyError",
     "SpecError",
     "TwinauditError",
     "TwinauditWarning",
@@ -51,6 +52,11 @@ class ModelError(TwinauditError, TypeError):
 
 class MitigationError(TwinauditError, RuntimeError):
     """A mitigation strategy could not be applied to the data it was given."""
+
+
+class PolicyError(TwinauditError, ValueError):
+    """A policy (or a policy file) is malformed: an unknown metric, a threshold that
+    is not a number, a rule with no bound."""
 
 
 class OutputExistsError(TwinauditError, FileExistsError):
