@@ -22,7 +22,6 @@ import pandas as pd
 from twinaudit.adapters._encoding import (
     Encoding,
     attribute_codes,
-    count_cells,
     encode_features,
     true_labels,
 )
@@ -196,10 +195,20 @@ def to_classification_datasets(
     include_features: bool = True,
 ) -> tuple[Any, Any]:
     """``(dataset_true, dataset_pred)`` for AIF360's ``ClassificationMetric``: the
-    same twins labelled with the true outcome in ``label_column`` and with the
-    model's decisions (twins of real rows carry the row's outcome)."""
+    factual rows of twins of real rows (:func:`~twinaudit.from_frame`), labelled
+    with the true outcome in ``label_column`` and with the model's decisions.
+    Counterfactual twins are left out: they carry their factual row's label, which
+    is no outcome of theirs."""
     favorable = scored.favorable_label if favorable_label is None else favorable_label
-    y_true = true_labels(scored.twins.frame, label_column, favorable)
+    twins = scored.twins
+    if twins.factual is None:
+        raise DataError(
+            "Classification metrics need real rows: these twins were generated, so "
+            f"their {label_column!r} column is not a true outcome. Build the twins "
+            "from your labelled data with from_frame(...)."
+        )
+    y_true = true_labels(twins.frame, label_column, favorable)
+    factual = np.asarray(twins.factual, dtype=bool)
     trimmed = _without_column(scored, label_column)
     true_cols, protected, encoding, _ = _encoded(
         trimmed, attributes, include_features, y_true
@@ -208,6 +217,9 @@ def to_classification_datasets(
         trimmed, attributes, include_features, scored.y_pred
     )
     metadata = _metadata(scored, encoding, (favorable, "unfavourable"), protected)
+    metadata["twinaudit"]["row"] = "the factual rows of the twins, in pair order"
+    true_cols = {k: v[factual] for k, v in true_cols.items()}
+    pred_cols = {k: v[factual] for k, v in pred_cols.items()}
     return (
         _dataset(true_cols, DECISION, protected, 1.0, metadata),
         _dataset(pred_cols, DECISION, protected, 1.0, metadata, scores=score_name),
@@ -234,41 +246,117 @@ def _without_column(scored: ScoredTwins, column: str) -> ScoredTwins:
     return replace(scored, twins=slim)
 
 
-# -- the fast path used by the report ----------------------------------------------
-def aif360_disparities(
-    counts: np.ndarray, codes: dict[Any, float], name: str
-) -> dict[Any, dict[str, float]]:
-    """AIF360's statistical parity difference and disparate impact of every
-    unprivileged value against the privileged one, computed by AIF360 on the
-    ``(n_groups, 2)`` table of (unfavourable, favourable) counts, rows in the order
-    of ``codes``. Undefined values come back as ``nan``."""
+# -- the fast paths used by the report ---------------------------------------------
+def _cell_rows(
+    cells: np.ndarray, group_codes: Sequence[dict[str, float]]
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """The non-empty cells of ``[group, decision, label]`` counts as rows: the
+    protected columns (AIF360 codes), decision, label and count (the weight)."""
+    counts = np.asarray(cells, dtype=float)
+    group, decision, label = np.nonzero(counts)
+    weight = counts[group, decision, label]
+    names = list(group_codes[0])
+    columns = {
+        name: np.array([codes[name] for codes in group_codes], dtype=float)[group]
+        for name in names
+    }
+    return columns, decision.astype(float), label.astype(float), weight
+
+
+def aif360_group_metrics(
+    cells: np.ndarray,
+    group_codes: Sequence[dict[str, float]],
+    privileged: int,
+    *,
+    labels: bool,
+) -> dict[int, dict[str, float]]:
+    """AIF360's metrics of every group against the privileged one, computed by
+    AIF360 on the ``[group, decision, label]`` counts as weighted rows (AIF360 sums
+    instance weights in these count metrics, so they equal the values on the full
+    rows).
+
+    ``group_codes[g]`` is group ``g`` as AIF360 columns and codes
+    (``{"sex": 0.0}``, or ``{"sex": 0.0, "race": 2.0}`` for an intersection).
+    Returns ``{group index: {metric: value}}``; undefined values are ``nan``. With
+    ``labels``, also the per-group rates (``true_positive_rate``, ...), equal
+    opportunity and average odds differences.
+    """
     metrics = import_aif360("aif360.metrics")
-    values = list(codes)
-    group, decision, weight = count_cells(counts)
-    table = np.array([codes[v] for v in values])[group]
-    dataset = _dataset(
-        {name: table, DECISION: decision.astype(float)},
-        DECISION,
-        [name],
-        1.0,
-        {},
-        weights=weight,
+    columns, decision, label, weight = _cell_rows(cells, group_codes)
+    protected = list(columns)
+    pred = _dataset(
+        {**columns, DECISION: decision}, DECISION, protected, 1.0, {}, weights=weight
     )
-    out: dict[Any, dict[str, float]] = {}
-    for value in values:
-        if codes[value] == 1.0:
-            continue
-        metric = metrics.BinaryLabelDatasetMetric(
-            dataset,
-            unprivileged_groups=[{name: codes[value]}],
-            privileged_groups=[{name: 1.0}],
+    true = None
+    if labels:
+        true = _dataset(
+            {**columns, DECISION: label}, DECISION, protected, 1.0, {}, weights=weight
         )
+    present = np.asarray(cells).sum(axis=(1, 2)) > 0
+    out: dict[int, dict[str, float]] = {}
+    for g, codes in enumerate(group_codes):
+        if g == privileged or not present[g] or not present[privileged]:
+            continue
+        groups = {
+            "unprivileged_groups": [dict(codes)],
+            "privileged_groups": [dict(group_codes[privileged])],
+        }
         with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            spd = float(metric.statistical_parity_difference())
-            di = float(metric.disparate_impact())
-        out[value] = {
-            "statistical_parity_difference": spd if np.isfinite(spd) else np.nan,
-            "disparate_impact": di if np.isfinite(di) else np.nan,
-        }
+            if true is None:
+                metric = metrics.BinaryLabelDatasetMetric(pred, **groups)
+                values = {
+                    "statistical_parity_difference": (
+                        metric.statistical_parity_difference()
+                    ),
+                    "disparate_impact": metric.disparate_impact(),
+                }
+            else:
+                metric = metrics.ClassificationMetric(true, pred, **groups)
+                values = {
+                    "statistical_parity_difference": (
+                        metric.statistical_parity_difference()
+                    ),
+                    "disparate_impact": metric.disparate_impact(),
+                    "equal_opportunity_difference": (
+                        metric.equal_opportunity_difference()
+                    ),
+                    "average_odds_difference": metric.average_odds_difference(),
+                }
+                for privileged_side, index in ((False, g), (True, privileged)):
+                    rates = {
+                        "true_positive_rate": metric.true_positive_rate(
+                            privileged=privileged_side
+                        ),
+                        "false_positive_rate": metric.false_positive_rate(
+                            privileged=privileged_side
+                        ),
+                        "precision": metric.precision(privileged=privileged_side),
+                        "accuracy": metric.accuracy(privileged=privileged_side),
+                    }
+                    out.setdefault(index, {}).update(_finite(rates))
+        out.setdefault(g, {}).update(_finite(values))
     return out
+
+
+def _finite(values: dict[str, Any]) -> dict[str, float]:
+    return {k: float(v) if np.isfinite(float(v)) else np.nan for k, v in values.items()}
+
+
+def aif360_theil_index(
+    group: np.ndarray, y_pred: np.ndarray, y_true: np.ndarray
+) -> float:
+    """AIF360's Theil index, on the rows themselves (AIF360 ignores instance
+    weights in it, so counts-as-weights would give another number)."""
+    metrics = import_aif360("aif360.metrics")
+    columns = {"group": np.asarray(group, dtype=float)}
+    true = _dataset(
+        {**columns, DECISION: np.asarray(y_true, float)}, DECISION, ["group"], 1.0, {}
+    )
+    pred = _dataset(
+        {**columns, DECISION: np.asarray(y_pred, float)}, DECISION, ["group"], 1.0, {}
+    )
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        value = float(metrics.ClassificationMetric(true, pred).theil_index())
+    return value if np.isfinite(value) else np.nan

@@ -100,15 +100,3 @@ def true_labels(frame: pd.DataFrame, label_column: str, favorable: Any) -> np.nd
             f"{sorted(map(str, observed))[:6]}; map it to two values first."
         )
     return (truth.to_numpy() == favorable).astype(np.int8)
-
-
-def count_cells(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The non-empty cells of an ``(n_groups, 2)`` table of (unfavourable,
-    favourable) counts: each cell's group index, decision (0/1) and count. The
-    libraries take the counts as instance weights."""
-    n_groups = len(counts)
-    flat = np.asarray(counts, dtype=float).ravel()
-    keep = flat > 0
-    group = np.repeat(np.arange(n_groups), 2)[keep]
-    decision = np.tile([0, 1], n_groups)[keep]
-    return group, decision, flat[keep]

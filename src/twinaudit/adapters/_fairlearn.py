@@ -1,21 +1,26 @@
 """Scored twins as Fairlearn ``MetricFrame`` objects, and Fairlearn's metrics.
 
-Twins have no ground truth: the model's decision is all there is. A metric frame
-of twins therefore uses the decisions as ``y_pred`` and, unless a label column is
-given (twins of real rows keep the row's outcome), also as ``y_true``; metrics of
-decisions alone (selection rate, demographic parity) ignore ``y_true``.
+Twins have no ground truth: the model's decision is all there is. Without a label
+column a metric frame of twins therefore holds only metrics of decisions
+(selection rate, count, mean prediction). With a label column (twins of real rows
+keep the row's outcome) the frame holds the **factual rows only**: a
+counterfactual twin carries its factual row's label, which says nothing about the
+twin, so label metrics are never computed on it.
 """
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from twinaudit.adapters._encoding import count_cells, true_labels
+from twinaudit.adapters._encoding import true_labels
 from twinaudit.adapters._lazy import import_fairlearn
+from twinaudit.exceptions import DataError
 
 if TYPE_CHECKING:
     from twinaudit.scoring import ScoredTwins
@@ -70,56 +75,131 @@ def to_metric_frame(
     """
     fl = import_fairlearn("fairlearn.metrics")
     y_pred = scored.y_pred.astype(np.int64)
+    twins = scored.twins
     if label_column is None:
-        y_true = y_pred
-    else:
-        y_true = true_labels(scored.twins.frame, label_column, scored.favorable_label)
-        y_true = y_true.astype(np.int64)
+        if metrics is None:
+            metrics = {"selection_rate": fl.selection_rate, "count": fl.count}
+        _decision_metrics_only(metrics, fl)
+        # Decision metrics ignore y_true; give them the decisions.
+        return fl.MetricFrame(
+            metrics=metrics,
+            y_true=y_pred,
+            y_pred=y_pred,
+            sensitive_features=_sensitive(scored, attributes),
+        )
+    if twins.factual is None:
+        raise DataError(
+            "Label metrics need real rows: these twins were generated, so their "
+            f"{label_column!r} column is not a true outcome. Build the twins from "
+            "your labelled data with from_frame(...), or leave out label_column= "
+            "for decision metrics."
+        )
+    factual = np.asarray(twins.factual, dtype=bool)
+    y_true = true_labels(twins.frame, label_column, scored.favorable_label)
     if metrics is None:
-        metrics = {"selection_rate": fl.selection_rate, "count": fl.count}
-        if label_column is not None:
-            from sklearn.metrics import accuracy_score
+        from sklearn.metrics import accuracy_score
 
-            metrics = {
-                **metrics,
-                "accuracy": accuracy_score,
-                "true_positive_rate": fl.true_positive_rate,
-                "false_positive_rate": fl.false_positive_rate,
-            }
+        metrics = {
+            "selection_rate": fl.selection_rate,
+            "count": fl.count,
+            "accuracy": accuracy_score,
+            "true_positive_rate": fl.true_positive_rate,
+            "false_positive_rate": fl.false_positive_rate,
+        }
+    sensitive = _sensitive(scored, attributes)
     return fl.MetricFrame(
         metrics=metrics,
-        y_true=y_true,
-        y_pred=y_pred,
-        sensitive_features=_sensitive(scored, attributes),
+        y_true=y_true[factual].astype(np.int64),
+        y_pred=y_pred[factual],
+        sensitive_features=sensitive[factual].reset_index(drop=True),
     )
 
 
-def fairlearn_disparities(counts: np.ndarray, values: Sequence[Any]) -> dict[str, Any]:
-    """Fairlearn's selection rate by group, demographic parity difference and ratio,
-    computed by a ``MetricFrame`` on the ``(n_groups, 2)`` table of (unfavourable,
-    favourable) counts, rows in the order of ``values``.
-    Fairlearn's convention: difference = max - min, ratio = min / max."""
+def _decision_metrics_only(
+    metrics: Mapping[str, Callable[..., Any]] | Callable[..., Any], fl: Any
+) -> None:
+    allowed = {fl.selection_rate, fl.count, fl.mean_prediction}
+    chosen = metrics.items() if isinstance(metrics, Mapping) else [("metric", metrics)]
+    for name, function in chosen:
+        if function not in allowed:
+            raise DataError(
+                f"Metric {name!r} may need true labels, and twins carry none: only "
+                "selection_rate, count and mean_prediction are computed on twins "
+                "without labels (a twin's y_true would be its own decision, giving "
+                "TPR 1.0 and accuracy 1.0 for every group). Pass label_column=... "
+                "with twins of real rows (from_frame) for label metrics."
+            )
+
+
+def fairlearn_group_metrics(
+    cells: np.ndarray, groups: Sequence[Any], *, labels: bool
+) -> dict[str, Any]:
+    """Fairlearn's metrics by group and its between-group spreads, computed by
+    Fairlearn on the ``[group, decision, label]`` counts as weighted rows (every
+    metric here is a weighted mean, so the values equal those on the full rows).
+
+    Returns ``{"by_group": {group: {metric: value}}, metric: value, ...}`` with
+    ``demographic_parity_difference``/``_ratio`` and, with ``labels``,
+    ``equalized_odds_difference``/``_ratio``. Groups without rows are left out, as
+    Fairlearn does. Where a group has no positives Fairlearn reports a true
+    positive rate of 0 (twinaudit reports it as undefined).
+    """
     fl = import_fairlearn("fairlearn.metrics")
-    group, label, weight = count_cells(counts)
-    labels = np.empty(len(values), dtype=object)
-    labels[:] = list(values)
-    present = [v for v, row in zip(values, counts, strict=True) if row.sum() > 0]
+    from sklearn.metrics import accuracy_score, precision_score
+
+    counts = np.asarray(cells, dtype=float)
+    group, decision, label = np.nonzero(counts)
+    weight = counts[group, decision, label]
+    names = np.empty(len(groups), dtype=object)
+    names[:] = [str(g) for g in groups]
+    present = [str(g) for g, row in zip(groups, counts, strict=True) if row.sum() > 0]
     sensitive = pd.Series(
-        pd.Categorical(labels[group], categories=present), name="group"
+        pd.Categorical(names[group], categories=present), name="group"
     )
-    frame = fl.MetricFrame(
-        metrics={"selection_rate": fl.selection_rate},
-        y_true=label,
-        y_pred=label,
-        sensitive_features=sensitive,
-        sample_params={"selection_rate": {"sample_weight": weight}},
-    )
-    by_group = frame.by_group["selection_rate"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        difference = float(frame.difference()["selection_rate"])
-        ratio = float(frame.ratio()["selection_rate"])
-    return {
-        "selection_rate": {v: float(by_group[v]) for v in present},
-        "demographic_parity_difference": difference,
-        "demographic_parity_ratio": ratio if np.isfinite(ratio) else np.nan,
+    y_true = label if labels else decision
+    metrics: dict[str, Callable[..., Any]] = {"selection_rate": fl.selection_rate}
+    if labels:
+        metrics.update(
+            true_positive_rate=fl.true_positive_rate,
+            false_positive_rate=fl.false_positive_rate,
+            precision=functools.partial(precision_score, zero_division=np.nan),
+            accuracy=accuracy_score,
+        )
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore")
+        frame = fl.MetricFrame(
+            metrics=metrics,
+            y_true=y_true,
+            y_pred=decision,
+            sensitive_features=sensitive,
+            sample_params={k: {"sample_weight": weight} for k in metrics},
+        )
+        spreads = {
+            "demographic_parity_difference": fl.demographic_parity_difference,
+            "demographic_parity_ratio": fl.demographic_parity_ratio,
+        }
+        if labels:
+            spreads.update(
+                equalized_odds_difference=fl.equalized_odds_difference,
+                equalized_odds_ratio=fl.equalized_odds_ratio,
+            )
+        out: dict[str, Any] = {
+            name: _finite(
+                function(
+                    y_true, decision, sensitive_features=sensitive, sample_weight=weight
+                )
+            )
+            for name, function in spreads.items()
+        }
+    by_group = frame.by_group
+    out["by_group"] = {
+        g: {m: _finite(by_group.loc[str(g), m]) for m in metrics}
+        for g in groups
+        if str(g) in present
     }
+    return out
+
+
+def _finite(value: Any) -> float:
+    value = float(value)
+    return value if np.isfinite(value) else np.nan

@@ -1,144 +1,312 @@
-"""Group metrics of decisions: selection rates and the standard disparities.
+"""Group metrics: rates by group and the standard disparities, from count tables.
 
-Sign conventions (stated in every report):
-
-- statistical parity difference (AIF360) = P(fav | group) - P(fav | privileged);
-  negative means the group is favoured less; 0 is parity.
-- disparate impact (AIF360) = P(fav | group) / P(fav | privileged); 1 is parity,
-  the "four-fifths rule" flags values below 0.8. Undefined when the privileged
-  group is never favoured.
-- demographic parity difference (Fairlearn) = max - min of the selection rates
-  over all values of the attribute; 0 is parity, never negative.
-- demographic parity ratio (Fairlearn) = min / max; 1 is parity. Undefined when
-  no group is ever favoured.
+Every function here takes counts indexed ``[..., group, decision, label]`` (0
+unfavourable, 1 favourable), so the same code gives the point estimate (no leading
+axis) and every bootstrap replicate at once (a leading replicate axis). Sign
+conventions are those of the metric registry (:mod:`twinaudit.metrics._registry`):
+differences and ratios are ``group`` against the privileged group, as in AIF360;
+attribute-level spreads are max - min and min / max over groups, as in Fairlearn.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from twinaudit.exceptions import UndefinedMetricWarning
-from twinaudit.metrics._counts import decision_counts
+from twinaudit.metrics._registry import REGISTRY
+from twinaudit.metrics._stats import percentile_interval
 
-if TYPE_CHECKING:
-    from twinaudit.scoring import ScoredTwins
+__all__ = [
+    "GROUP_RATES",
+    "Grouping",
+    "group_metric_rows",
+    "group_values",
+    "theil_index",
+]
 
-DEFINITIONS = {
-    "selection_rate": "P(favourable | group)",
-    "statistical_parity_difference": (
-        "P(fav | group) - P(fav | privileged); 0 is parity"
-    ),
-    "disparate_impact": "P(fav | group) / P(fav | privileged); 1 is parity",
-    "demographic_parity_difference": (
-        "max - min selection rate over groups; 0 is parity"
-    ),
-    "demographic_parity_ratio": "min / max selection rate over groups; 1 is parity",
-}
+GROUP_RATES = (
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "precision",
+    "accuracy",
+)
+_VERSUS = (
+    "statistical_parity_difference",
+    "disparate_impact",
+    "equal_opportunity_difference",
+    "average_odds_difference",
+)
+_SPREADS = (
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+)
 
 
-def selection_table(scored: ScoredTwins) -> pd.DataFrame:
-    """One row per (attribute, value): twins, favourable decisions, selection rate."""
-    rows = []
-    twins = scored.twins
-    for attribute in twins.varied_attributes:
-        counts = decision_counts(
-            twins.codes(attribute.name), scored.y_pred, len(attribute.values)
+@dataclass(frozen=True)
+class Grouping:
+    """The groups of one attribute (or one intersection of attributes).
+
+    ``groups`` are the values in the attribute's order; ``privileged`` is the index
+    of the privileged value.
+    """
+
+    attribute: str
+    groups: tuple[Any, ...]
+    privileged: int
+
+    @property
+    def reference(self) -> Any:
+        return self.groups[self.privileged]
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.true_divide(a, b)
+    return np.where(np.asarray(b) == 0, np.nan, out)
+
+
+def _spread(rates: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """max - min and min / max of ``rates`` over the groups that have rows;
+    ``nan`` where fewer than two groups have rows or a present group's rate is
+    undefined."""
+    masked = np.where(present, rates, np.nan)
+    usable = (present.sum(axis=-1) >= 2) & ~(np.isnan(masked) & present).any(axis=-1)
+    high = np.max(np.where(present, rates, -np.inf), axis=-1)
+    low = np.min(np.where(present, rates, np.inf), axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        difference = np.where(usable, high - low, np.nan)
+        ratio = np.where(usable & (high > 0), _div(low, high), np.nan)
+    return difference, ratio
+
+
+def group_values(cells: np.ndarray, privileged: int) -> dict[str, np.ndarray]:
+    """Every group metric from counts ``[..., group, decision, label]``.
+
+    Per-group rates and differences have shape ``(..., n_groups)`` (the privileged
+    group's own difference is 0 and ratio 1); attribute spreads ``(...)``.
+    Undefined values are ``nan``.
+    """
+    cells = np.asarray(cells, dtype=float)
+    n = cells.sum(axis=(-2, -1))
+    favourable = cells[..., 1, :].sum(axis=-1)
+    positives = cells[..., :, 1].sum(axis=-1)
+    negatives = cells[..., :, 0].sum(axis=-1)
+    true_pos = cells[..., 1, 1]
+    false_pos = cells[..., 1, 0]
+    true_neg = cells[..., 0, 0]
+    out = {
+        "selection_rate": _div(favourable, n),
+        "true_positive_rate": _div(true_pos, positives),
+        "false_positive_rate": _div(false_pos, negatives),
+        "precision": _div(true_pos, favourable),
+        "accuracy": _div(true_pos + true_neg, n),
+    }
+    p = privileged
+    sel, tpr, fpr = (
+        out["selection_rate"],
+        out["true_positive_rate"],
+        out["false_positive_rate"],
+    )
+    out["statistical_parity_difference"] = sel - sel[..., p : p + 1]
+    out["disparate_impact"] = _div(sel, sel[..., p : p + 1])
+    out["equal_opportunity_difference"] = tpr - tpr[..., p : p + 1]
+    out["average_odds_difference"] = (
+        (fpr - fpr[..., p : p + 1]) + (tpr - tpr[..., p : p + 1])
+    ) / 2
+    present = n > 0
+    dpd, dpr = _spread(sel, present)
+    tpr_d, tpr_r = _spread(tpr, present)
+    fpr_d, fpr_r = _spread(fpr, present)
+    out["demographic_parity_difference"] = dpd
+    out["demographic_parity_ratio"] = dpr
+    out["equalized_odds_difference"] = np.maximum(tpr_d, fpr_d)
+    out["equalized_odds_ratio"] = np.minimum(tpr_r, fpr_r)
+    return out
+
+
+def theil_index(cells: np.ndarray) -> float:
+    """Theil index (generalised entropy, alpha = 1) of the benefits
+    ``b = decision - label + 1`` over all rows of the counts ``[group, decision,
+    label]``, as AIF360 defines it on unweighted rows."""
+    table = np.asarray(cells, dtype=float).sum(axis=0)  # [decision, label]
+    benefit = np.array([[1.0, 0.0], [2.0, 1.0]])
+    n = table.sum()
+    if n == 0:
+        return float("nan")
+    mu = float((table * benefit).sum() / n)
+    if mu == 0:
+        return float("nan")
+    ratio = benefit / mu
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(ratio > 0, ratio * np.log(ratio), 0.0)
+    return float((table * terms).sum() / n)
+
+
+def _reason(name: str, where: str) -> str:
+    return f"{REGISTRY[name].label} {where} is undefined: {REGISTRY[name].undefined}."
+
+
+def group_metric_rows(
+    population: str,
+    grouping: Grouping,
+    cells: np.ndarray,
+    replicates: np.ndarray | None,
+    *,
+    labels: bool,
+    confidence: float,
+    min_cell_size: int,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of the groups table and of the metrics table for one grouping of one
+    population.
+
+    Parameters
+    ----------
+    cells : ndarray ``(n_groups, 2, 2)``
+        Counts ``[group, decision, label]``.
+    replicates : ndarray ``(n_boot, n_groups, 2, 2)`` or None
+        Bootstrap replicates of ``cells`` (resampled units), for the intervals.
+    labels : bool
+        Whether the label axis holds true labels (else only decision metrics).
+    """
+    values = group_values(cells, grouping.privileged)
+    bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if replicates is not None and len(replicates):
+        boot = group_values(replicates, grouping.privileged)
+        bounds = {k: percentile_interval(v, confidence) for k, v in boot.items()}
+    n = np.asarray(cells).sum(axis=(-2, -1))
+    positives = np.asarray(cells)[..., :, 1].sum(axis=-1)
+    small = n < min_cell_size
+    p = grouping.privileged
+    name = grouping.attribute
+    rates = GROUP_RATES if labels else GROUP_RATES[:1]
+    versus = _VERSUS if labels else _VERSUS[:2]
+    spreads = _SPREADS if labels else _SPREADS[:2]
+
+    def interval(metric: str, i: int | None) -> tuple[float, float]:
+        if metric not in bounds:
+            return np.nan, np.nan
+        low, high = bounds[metric]
+        if i is None:
+            return float(low), float(high)
+        return float(low[i]), float(high[i])
+
+    group_rows: list[dict[str, Any]] = []
+    metric_rows: list[dict[str, Any]] = []
+    for i, group in enumerate(grouping.groups):
+        low, high = interval("selection_rate", i)
+        group_rows.append(
+            {
+                "population": population,
+                "attribute": name,
+                "group": group,
+                "privileged": i == p,
+                "n": int(n[i]),
+                "favourable": int(np.asarray(cells)[i, 1, :].sum()),
+                "selection_rate": float(values["selection_rate"][i]),
+                "selection_rate_low": low,
+                "selection_rate_high": high,
+                "positives": int(positives[i]) if labels else None,
+                **{
+                    rate: (float(values[rate][i]) if labels else np.nan)
+                    for rate in GROUP_RATES[1:]
+                },
+                "too_small": bool(small[i]),
+            }
         )
-        for i, value in enumerate(attribute.values):
-            n = int(counts[i].sum())
-            fav = int(counts[i, 1])
-            rows.append(
-                {
-                    "attribute": attribute.name,
-                    "value": value,
-                    "privileged": value == attribute.privileged,
-                    "n": n,
-                    "favourable": fav,
-                    "selection_rate": fav / n if n else np.nan,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _undefined(reason: str) -> tuple[float, str]:
-    warnings.warn(reason, UndefinedMetricWarning, stacklevel=4)
-    return np.nan, reason
-
-
-def disparity_table(
-    scored: ScoredTwins,
-    selection: pd.DataFrame,
-    library: Mapping[str, Mapping[str, Any]] | None = None,
-) -> pd.DataFrame:
-    """Disparity metrics per attribute from twinaudit's count engine, next to the
-    values AIF360 and Fairlearn computed (``library[attribute]["aif360"]`` and
-    ``["fairlearn"]``, when given)."""
-    rows: list[dict[str, Any]] = []
-    twins = scored.twins
-    for attribute in twins.varied_attributes:
-        sel = selection[selection["attribute"] == attribute.name].set_index("value")
-        rates = sel["selection_rate"]
-        reference = float(rates[attribute.privileged])
-        computed = (library or {}).get(attribute.name, {})
-        for value in attribute.unprivileged:
-            rate = float(rates[value])
-            spd = rate - reference
-            note = None
-            if reference == 0:
-                di, note = _undefined(
-                    f"disparate impact of {attribute.name}={value!r} is undefined: the "
-                    f"privileged group ({attribute.privileged!r}) is never favoured."
+        where = f"of {name}={group!r} on the {population} population"
+        for metric in rates:
+            value = float(values[metric][i])
+            low, high = interval(metric, i)
+            metric_rows.append(
+                _row(
+                    metric,
+                    population,
+                    name,
+                    group,
+                    None,
+                    value,
+                    low,
+                    high,
+                    None if np.isfinite(value) else _reason(metric, where),
+                    bool(small[i]),
                 )
-            else:
-                di = rate / reference
-            for metric, ours in (
-                ("statistical_parity_difference", spd),
-                ("disparate_impact", di),
-            ):
-                rows.append(
-                    {
-                        "attribute": attribute.name,
-                        "metric": metric,
-                        "group": value,
-                        "reference": attribute.privileged,
-                        "value": ours,
-                        "aif360": computed.get("aif360", {})
-                        .get(value, {})
-                        .get(metric, np.nan),
-                        "fairlearn": np.nan,
-                        "undefined": note if metric == "disparate_impact" else None,
-                    }
+            )
+        if i == p:
+            continue
+        for metric in versus:
+            value = float(values[metric][i])
+            low, high = interval(metric, i)
+            metric_rows.append(
+                _row(
+                    metric,
+                    population,
+                    name,
+                    group,
+                    grouping.reference,
+                    value,
+                    low,
+                    high,
+                    None if np.isfinite(value) else _reason(metric, where),
+                    bool(small[i] or small[p]),
                 )
-        finite = rates.dropna()
-        dpd = float(finite.max() - finite.min())
-        note = None
-        if float(finite.max()) == 0:
-            dpr, note = _undefined(
-                f"demographic parity ratio of {attribute.name} is undefined: no group "
-                "is ever favoured."
             )
-        else:
-            dpr = float(finite.min() / finite.max())
-        fair = computed.get("fairlearn", {})
-        for metric, ours in (
-            ("demographic_parity_difference", dpd),
-            ("demographic_parity_ratio", dpr),
-        ):
-            rows.append(
-                {
-                    "attribute": attribute.name,
-                    "metric": metric,
-                    "group": None,
-                    "reference": None,
-                    "value": ours,
-                    "aif360": np.nan,
-                    "fairlearn": fair.get(metric, np.nan),
-                    "undefined": note if metric == "demographic_parity_ratio" else None,
-                }
+    any_small = bool(small[n > 0].any()) if (n > 0).any() else True
+    for metric in spreads:
+        value = float(values[metric])
+        low, high = interval(metric, None)
+        where = f"of {name} on the {population} population"
+        metric_rows.append(
+            _row(
+                metric,
+                population,
+                name,
+                None,
+                None,
+                value,
+                low,
+                high,
+                None if np.isfinite(value) else _reason(metric, where),
+                any_small,
             )
-    return pd.DataFrame(rows)
+        )
+    return group_rows, metric_rows
+
+
+def _row(
+    metric: str,
+    population: str,
+    attribute: str | None,
+    group: Any,
+    reference: Any,
+    value: float,
+    low: float,
+    high: float,
+    undefined: str | None,
+    too_small: bool,
+) -> dict[str, Any]:
+    if undefined is not None:
+        low = high = np.nan
+    return {
+        "metric": metric,
+        "population": population,
+        "attribute": attribute,
+        "group": group,
+        "reference": reference,
+        "value": value,
+        "low": low,
+        "high": high,
+        "aif360": np.nan,
+        "fairlearn": np.nan,
+        "undefined": undefined,
+        "too_small": too_small,
+    }
+
+
+def metric_row(**kwargs: Any) -> dict[str, Any]:
+    """A row of the metrics table (see :func:`group_metric_rows`)."""
+    return _row(**kwargs)

@@ -16,7 +16,7 @@ Populations:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
@@ -71,7 +71,7 @@ class Metric:
     populations: tuple[str, ...]
     needs_labels: bool = False
     needs_scores: bool = False
-    libraries: Mapping[str, str] = MappingProxyType({})
+    libraries: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     undefined: str = ""
     interval: bool = True
 
@@ -171,9 +171,7 @@ _METRICS = (
         scope="group",
         populations=_OBSERVED,
         needs_labels=True,
-        libraries=_libs(
-            aif360="false_positive_rate", fairlearn="false_positive_rate"
-        ),
+        libraries=_libs(aif360="false_positive_rate", fairlearn="false_positive_rate"),
         undefined="the group has no unfavourable labels",
     ),
     Metric(

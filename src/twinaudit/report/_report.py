@@ -5,30 +5,85 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from twinaudit._files import write_text
-from twinaudit.exceptions import DataError
+from twinaudit.exceptions import DataError, UndefinedMetricWarning, did_you_mean
 from twinaudit.generation import Twins, generate
 from twinaudit.metrics import (
+    POPULATIONS,
+    REGISTRY,
+    SOURCES,
+    Grouping,
+    adjust_pvalues,
     any_flip,
+    cell_counts,
     cochran_table,
+    comparisons,
     counterfactual_table,
-    decision_counts,
-    disparity_table,
-    selection_table,
+    group_metric_rows,
+    metric_row,
+    pattern_counts,
+    proportion_interval,
+    theil_index,
 )
 from twinaudit.scoring import ScoredTwins, score
-from twinaudit.spec import TwinSpec
+from twinaudit.spec import ProtectedAttribute, TwinSpec
 
-__all__ = ["AuditReport", "audit"]
+if TYPE_CHECKING:
+    from twinaudit.report._policy import Policy, Verdict
+
+__all__ = ["AuditReport", "MetricValue", "audit", "report_from_scored"]
+
+SCHEMA_VERSION = 1
+
+
+class MetricValue(float):
+    """A metric's value (a ``float``) that also says where it comes from.
+
+    Attributes
+    ----------
+    metric, population, source : str
+    attribute, group, reference : object
+        The attribute and group the value belongs to (``None`` where the metric is
+        per attribute or overall).
+    low, high : float
+        The confidence interval (``nan`` where there is none).
+    undefined : str or None
+        Why the value is ``nan``.
+    """
+
+    metric: str
+    population: str
+    source: str
+    attribute: Any
+    group: Any
+    reference: Any
+    low: float
+    high: float
+    undefined: str | None
+
+    def __new__(cls, value: float, **info: Any) -> MetricValue:
+        self = super().__new__(cls, value)
+        for key, item in info.items():
+            setattr(self, key, item)
+        return self
+
+    def __repr__(self) -> str:
+        where = f"{self.attribute}={self.group!r}" if self.group is not None else ""
+        where = where or (self.attribute or "overall")
+        return (
+            f"MetricValue({float(self)!r}, metric={self.metric!r}, "
+            f"population={self.population!r}, {where}, source={self.source!r})"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,88 +94,229 @@ class AuditReport:
     ----------
     scored : ScoredTwins
         The twins with the model's decisions.
-    selection : DataFrame
-        Selection rate per (attribute, value), and the rate Fairlearn's
-        ``MetricFrame`` gives by group (``fairlearn``).
-    disparities : DataFrame
-        Statistical parity difference and disparate impact per unprivileged value,
-        demographic parity difference and ratio per attribute: twinaudit's value
-        and the value AIF360 / Fairlearn computed (``aif360``, ``fairlearn``).
+    metrics : DataFrame
+        One row per reported number: ``metric, population, attribute, group,
+        reference, value, low, high, aif360, fairlearn, undefined, too_small``.
+        Populations are ``twins`` (every twin) and ``observed`` (the factual rows
+        of twins of real rows). ``aif360``/``fairlearn`` hold the value the library
+        computed, where its definition is the same. See
+        :data:`twinaudit.metrics.REGISTRY` for every metric's definition.
+    groups : DataFrame
+        Per population, attribute and group: rows, favourable decisions, selection
+        rate with its interval and, with labels, TPR, FPR, precision, accuracy.
     counterfactual : DataFrame
-        Paired statistics per (attribute, unprivileged value): flip rate with its
-        interval, flips by direction, McNemar's exact p-value, score gaps.
+        Paired statistics per (attribute, unprivileged value), base profiles as the
+        unit: flip rate with its interval, flips by direction, McNemar's exact
+        p-value (raw and Benjamini-Hochberg adjusted), score gaps.
     cochran : DataFrame
-        Cochran's Q for attributes with more than two values.
+        Cochran's Q for attributes with three or more values.
+    where : Where or None
+        Where the bias lives: flip rate by feature bin, rules, largest score gaps.
     flipped_pairs, n_pairs : int
-        Pairs whose twins do not all get the same decision, out of all pairs.
+        Base profiles whose twins do not all get the same decision, out of all.
     confidence : float
         Level of the intervals.
+    label_column : str or None
+        The true labels' column, when the audit had labels.
     """
 
     scored: ScoredTwins
-    selection: pd.DataFrame
-    disparities: pd.DataFrame
+    metrics: pd.DataFrame
+    groups: pd.DataFrame
     counterfactual: pd.DataFrame
     cochran: pd.DataFrame
+    score_gaps: tuple[dict[str, Any], ...]
     flipped_pairs: int
     n_pairs: int
     confidence: float
+    min_cell_size: int
+    label_column: str | None = None
+    observed_rows: int | None = None
+    where: Any = None
+    policy: Policy | None = None
     notes: tuple[str, ...] = field(default=())
 
     # -- headline numbers ------------------------------------------------------------
     @property
     def flip_rate(self) -> float:
-        """Share of pairs whose twins do not all get the same decision."""
+        """Share of base profiles whose twins do not all get the same decision (the
+        causal discrimination score)."""
         return self.flipped_pairs / self.n_pairs
 
     @property
     def twins(self) -> Twins:
         return self.scored.twins
 
+    @property
+    def populations(self) -> tuple[str, ...]:
+        return tuple(p for p in POPULATIONS if p in set(self.metrics["population"]))
+
     def metric(
         self,
         name: str,
+        *,
         attribute: str | None = None,
         group: Any = None,
-        source: str = "value",
-    ) -> float:
-        """One disparity metric: ``source`` is ``"value"`` (twinaudit),
-        ``"aif360"`` or ``"fairlearn"``.
+        source: str = "twinaudit",
+        population: str | None = None,
+    ) -> MetricValue:
+        """One reported number, as a float that says where it comes from.
+
+        Parameters
+        ----------
+        name : str
+            A metric of :data:`twinaudit.metrics.REGISTRY`.
+        attribute : str, optional
+            A varied attribute, or an intersection such as ``"sex & race"``.
+            Default: every attribute.
+        group : object, optional
+            One value of the attribute. Default: the worst group (by the metric's
+            direction), which the result names in ``.attribute``/``.group``.
+        source : {"twinaudit", "aif360", "fairlearn"}
+        population : {"twins", "observed"}, optional
+            Default: ``twins`` where the metric exists there, else ``observed``.
 
         Examples
         --------
-        >>> report.metric("disparate_impact", source="aif360")  # doctest: +SKIP
-        0.52
+        >>> di = report.metric("disparate_impact", source="aif360")  # doctest: +SKIP
+        >>> float(di), di.group  # doctest: +SKIP
+        (0.454, 'Female')
         """
-        table = self.disparities
-        if name not in set(table["metric"]):
+        rows = self._select(name, attribute, group, source, population)
+        column = "value" if source == "twinaudit" else source
+        values = rows[column].to_numpy(dtype=float)
+        spec = REGISTRY[name]
+        chosen = 0
+        for i in range(1, len(rows)):
+            if np.isnan(values[chosen]) or (
+                not np.isnan(values[i]) and spec.worse(values[i], values[chosen])
+            ):
+                chosen = i
+        row = rows.iloc[chosen]
+        interval = source == "twinaudit"
+        return MetricValue(
+            values[chosen],
+            metric=name,
+            population=row["population"],
+            source=source,
+            attribute=row["attribute"],
+            group=row["group"],
+            reference=row["reference"],
+            low=float(row["low"]) if interval else np.nan,
+            high=float(row["high"]) if interval else np.nan,
+            undefined=row["undefined"],
+        )
+
+    def _select(
+        self,
+        name: str,
+        attribute: str | None,
+        group: Any,
+        source: str,
+        population: str | None,
+    ) -> pd.DataFrame:
+        if name not in REGISTRY:
             raise DataError(
-                f"Unknown metric {name!r}; the report has "
-                f"{sorted(set(table['metric']))}."
+                f"Unknown metric {name!r}.{did_you_mean(name, REGISTRY)} Metrics: "
+                f"{sorted(REGISTRY)}."
             )
-        rows = table[table["metric"] == name]
-        attribute = attribute or self.twins.varied[0]
-        rows = rows[rows["attribute"] == attribute]
+        spec = REGISTRY[name]
+        if source not in SOURCES:
+            raise DataError(
+                f"Unknown source {source!r}.{did_you_mean(source, SOURCES)} Sources: "
+                f"{list(SOURCES)}."
+            )
+        if source != "twinaudit" and source not in spec.libraries:
+            have = ["twinaudit", *spec.libraries]
+            raise DataError(
+                f"{source} has no {name!r} with twinaudit's definition "
+                f"({spec.definition}); sources for it: {have}."
+            )
+        if population is None:
+            present = [p for p in spec.populations if p in self.populations]
+            population = present[0] if present else spec.populations[0]
+        elif population not in POPULATIONS:
+            raise DataError(
+                f"Unknown population {population!r}."
+                f"{did_you_mean(population, POPULATIONS)} Populations: "
+                f"{list(POPULATIONS)} (this report has {list(self.populations)})."
+            )
+        if population not in spec.populations:
+            raise DataError(
+                f"{name!r} is reported on the {list(spec.populations)} "
+                f"population(s), not on {population!r}."
+            )
+        if population not in self.populations:
+            raise DataError(
+                "This report has no 'observed' population: audit twins of real rows "
+                "(from_frame(...)) to measure the model on the real people."
+            )
+        if spec.needs_labels and self.label_column is None:
+            raise DataError(
+                f"{name!r} needs true labels; audit with y_true='<label column>' "
+                "(twins of real rows keep each row's label)."
+            )
+        if spec.needs_scores and self.scored.scores is None:
+            raise DataError(
+                f"{name!r} needs scores, and the model {self.scored.model_name} has "
+                "neither predict_proba nor decision_function."
+            )
+        table = self.metrics
+        rows = table[(table["metric"] == name) & (table["population"] == population)]
+        if attribute is not None:
+            attributes = list(dict.fromkeys(rows["attribute"].dropna()))
+            if attribute not in attributes:
+                raise DataError(
+                    f"No {name!r} for attribute {attribute!r}."
+                    f"{did_you_mean(attribute, map(str, attributes))} Attributes: "
+                    f"{attributes}."
+                )
+            rows = rows[rows["attribute"] == attribute]
         if group is not None:
+            if spec.scope != "group":
+                raise DataError(
+                    f"{name!r} is one number per {spec.scope}, not per group; leave "
+                    "out group=."
+                )
+            groups = rows["group"].tolist()
+            if group not in groups:
+                raise DataError(
+                    f"No {name!r} for group {group!r}"
+                    f"{'' if attribute is None else f' of {attribute!r}'}."
+                    f"{did_you_mean(str(group), map(str, groups))} Groups: {groups}."
+                )
             rows = rows[rows["group"] == group]
-        if rows.empty:
-            raise DataError(
-                f"No {name!r} for attribute {attribute!r}, group {group!r}."
-            )
-        return float(rows.iloc[0][source])
+        if rows.empty:  # pragma: no cover - every registered metric has rows
+            raise DataError(f"The report has no {name!r} on {population!r}.")
+        return rows
 
     def flip(self, attribute: str | None = None, group: Any = None) -> pd.Series:
-        """The counterfactual row of one (attribute, unprivileged value)."""
+        """The counterfactual row of one (attribute, unprivileged value); by default
+        the row with the highest flip rate."""
+        value = self.metric(
+            "flip_rate", attribute=attribute, group=group, population="twins"
+        )
         table = self.counterfactual
-        attribute = attribute or self.twins.varied[0]
-        rows = table[table["attribute"] == attribute]
-        if group is not None:
-            rows = rows[rows["group"] == group]
-        if rows.empty:
+        return table[
+            (table["attribute"] == value.attribute) & (table["group"] == value.group)
+        ].iloc[0]
+
+    def verdict(self, policy: Policy | None = None) -> Verdict:
+        """Check the report against ``policy`` (default: the audit's policy):
+        ``pass``, ``fail`` or ``inconclusive`` per rule and overall."""
+        from twinaudit.report._policy import Policy, evaluate
+
+        policy = policy if policy is not None else self.policy
+        if policy is None:
             raise DataError(
-                f"No comparison for attribute {attribute!r}, group {group!r}."
+                "No policy to check: pass one, report.verdict(Policy(...)), or audit "
+                "with policy=... (load_policy('policy.yaml') reads a file)."
             )
-        return rows.iloc[0]
+        if not isinstance(policy, Policy):
+            raise DataError(
+                f"verdict needs a twinaudit Policy. Got {type(policy).__name__}."
+            )
+        return evaluate(policy, self.metrics, confidence=self.confidence)
 
     # -- library objects -------------------------------------------------------------
     def to_binary_label_dataset(self, **kwargs: Any) -> Any:
@@ -130,8 +326,21 @@ class AuditReport:
 
         return to_binary_label_dataset(self.scored, **kwargs)
 
+    def to_classification_datasets(self, **kwargs: Any) -> Any:
+        """The factual rows as AIF360 ``(dataset_true, dataset_pred)`` (see
+        :func:`twinaudit.adapters.to_classification_datasets`)."""
+        from twinaudit.adapters import to_classification_datasets
+
+        label = kwargs.pop("label_column", self.label_column)
+        if label is None:
+            raise DataError(
+                "The audit had no labels; pass label_column=... or audit with y_true=."
+            )
+        return to_classification_datasets(self.scored, label, **kwargs)
+
     def to_metric_frame(self, **kwargs: Any) -> Any:
-        """A Fairlearn ``MetricFrame`` of the decisions by group
+        """A Fairlearn ``MetricFrame`` of the decisions by group: all twins, or,
+        with ``label_column=`` (default: the audit's labels), the factual rows
         (see :func:`twinaudit.adapters.to_metric_frame`)."""
         from twinaudit.adapters import to_metric_frame
 
@@ -139,40 +348,51 @@ class AuditReport:
 
     # -- views -----------------------------------------------------------------------
     def decisions(self, n_pairs: int | None = None) -> pd.DataFrame:
-        """The twins with the model's decisions, like the tutorial's table."""
+        """The twins with the model's decisions, like the tutorial's table (the
+        first ``n_pairs`` pairs, or all)."""
         frame = self.scored.to_frame()
         if n_pairs is not None:
-            frame = frame.iloc[: n_pairs * self.twins.n_variants]
+            if (
+                isinstance(n_pairs, bool)
+                or not isinstance(n_pairs, int | np.integer)
+                or n_pairs < 0
+            ):
+                raise DataError(
+                    f"n_pairs must be a whole number >= 0 (or None for all). Got "
+                    f"{n_pairs!r}."
+                )
+            frame = frame.iloc[: int(n_pairs) * self.twins.n_variants]
         return frame
 
     def summary(self) -> dict[str, Any]:
-        """The headline numbers."""
-        first = self.counterfactual.iloc[0]
+        """The headline numbers: per group, never collapsed to one group."""
         out: dict[str, Any] = {
             "model": self.scored.model_name,
             "pairs": self.n_pairs,
-            "flip_rate": self.flip_rate,
-            "flip_rate_by_attribute": {
+            "causal_discrimination_score": self.flip_rate,
+            "flip_rate": {
                 f"{r.attribute}={r.group}": r.flip_rate
                 for r in rows(self.counterfactual)
             },
-            "mcnemar_p": float(first["mcnemar_p"]),
+            "mcnemar_p_adjusted": {
+                f"{r.attribute}={r.group}": r.mcnemar_p_adjusted
+                for r in rows(self.counterfactual)
+            },
         }
-        for row in rows(self.disparities):
-            key = (
-                f"{row.metric}[{row.attribute}]"
-                if pd.isna(row.group)
-                else f"{row.metric}[{row.attribute}={row.group}]"
+        for row in rows(self.metrics):
+            if row.metric in ("flip_rate", "mcnemar_p"):
+                continue
+            where = (
+                row.attribute if row.group is None else f"{row.attribute}={row.group}"
             )
+            key = f"{row.metric}[{row.population}:{where or 'overall'}]"
             out[key] = row.value
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (``nan`` becomes ``None``, with the reason in
-        ``undefined``)."""
-        from twinaudit.report._render import report_to_dict
-
-        return report_to_dict(self)
+        """A JSON-ready dict following the report schema (version 1): ``nan``
+        becomes ``None``, with the reason in ``undefined``."""
+        return _report_dict(self)
 
     def to_json(
         self,
@@ -191,17 +411,29 @@ class AuditReport:
     def to_markdown(self) -> str:
         from twinaudit.report._render import report_to_markdown
 
-        return report_to_markdown(self)
+        return report_to_markdown(self.to_dict())
+
+    def to_html(
+        self, path: str | os.PathLike[str] | None = None, *, overwrite: bool = False
+    ) -> str:
+        """One self-contained HTML page (figures inlined); written to ``path`` when
+        given (never over an existing file unless ``overwrite=True``)."""
+        from twinaudit.report._render import report_to_html
+
+        text = report_to_html(self.to_dict())
+        if path is not None:
+            write_text(Path(path), text, overwrite=overwrite)
+        return text
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
         from twinaudit.report._render import rich_renderables
 
-        yield from rich_renderables(self)
+        yield from rich_renderables(self.to_dict())
 
     def __repr__(self) -> str:
         return (
             f"AuditReport(model={self.scored.model_name}, pairs={self.n_pairs}, "
-            f"flip_rate={self.flip_rate:.3f})"
+            f"flip_rate={self.flip_rate:.3f}, populations={list(self.populations)})"
         )
 
 
@@ -210,10 +442,17 @@ def audit(
     twins: Twins | TwinSpec,
     *,
     n_pairs: int | None = None,
+    y_true: str | Sequence[Any] | np.ndarray | None = None,
     favorable_label: Any = None,
     features: Sequence[str] | None = None,
-    confidence: float = 0.95,
+    confidence: float | None = None,
+    policy: Policy | None = None,
+    min_cell_size: int = 30,
+    bins: Any = 5,
     libraries: bool = True,
+    random_state: int = 0,
+    n_boot: int = 1000,
+    allow_unread: bool = False,
 ) -> AuditReport:
     """Audit ``model`` on counterfactual twins.
 
@@ -226,15 +465,34 @@ def audit(
         The twins, or a spec to generate ``n_pairs`` of them from.
     n_pairs : int, optional
         Pairs to generate when ``twins`` is a spec (default 1,000).
+    y_true : str or array-like, optional
+        True labels, for the metrics of the ``observed`` population (the factual
+        rows of twins of real rows): a column of the twins (``from_frame`` copies
+        it to every twin), or one label per pair. Labels use the model's label
+        values; the favourable one is ``favorable_label``.
     favorable_label : object, optional
         The favourable prediction (default 1/True for 0/1 models).
     features : sequence of str, optional
         Columns to feed the model (default: its ``feature_names_in_``).
-    confidence : float
-        Level of the confidence intervals.
+    confidence : float, optional
+        Level of the intervals (default 0.95, or ``1 - policy.significance``).
+    policy : Policy, optional
+        Rules to check; ``report.verdict()`` then gives the verdict.
+    min_cell_size : int
+        Groups (or audits) with fewer rows (profiles) are flagged ``too_small``;
+        a policy rule on them is inconclusive.
+    bins : int or mapping
+        Quantile bins per feature for "where the bias lives", or
+        ``{feature: [edges]}``.
     libraries : bool
-        Also compute the disparity metrics with AIF360 and Fairlearn (imports them,
-        about two seconds the first time).
+        Also compute the metrics with AIF360 and Fairlearn (imports them, about two
+        seconds the first time).
+    random_state : int
+        Seed of the bootstrap intervals and of the rule tree.
+    n_boot : int
+        Bootstrap replicates for the intervals of group metrics and score gaps.
+    allow_unread : bool
+        Audit an attribute the model never reads (warns instead of raising).
 
     Returns
     -------
@@ -260,60 +518,587 @@ def audit(
             f"audit needs Twins (from generate/from_frame) or a TwinSpec. Got "
             f"{type(twins).__name__}."
         )
-    if not (isinstance(confidence, float) and 0 < confidence < 1):
-        raise DataError(f"confidence must be between 0 and 1. Got {confidence!r}.")
-    scored = score(model, twins, favorable_label=favorable_label, features=features)
-    return report_from_scored(scored, confidence=confidence, libraries=libraries)
+    confidence = _confidence(confidence, policy)
+    scored = score(
+        model,
+        twins,
+        favorable_label=favorable_label,
+        features=features,
+        **({"allow_unread": True} if allow_unread else {}),
+    )
+    return report_from_scored(
+        scored,
+        y_true=y_true,
+        confidence=confidence,
+        policy=policy,
+        min_cell_size=min_cell_size,
+        bins=bins,
+        libraries=libraries,
+        random_state=random_state,
+        n_boot=n_boot,
+    )
+
+
+def _confidence(confidence: float | None, policy: Any) -> float:
+    if policy is not None:
+        from twinaudit.report._policy import Policy
+
+        if not isinstance(policy, Policy):
+            raise DataError(
+                f"policy must be a twinaudit Policy (load_policy('file.yaml') reads "
+                f"one). Got {type(policy).__name__}."
+            )
+        implied = 1 - policy.significance
+        if confidence is None:
+            return implied
+        if abs(confidence - implied) > 1e-9:
+            raise DataError(
+                f"confidence={confidence!r} disagrees with the policy's significance "
+                f"{policy.significance!r}; leave out confidence= to use "
+                f"{implied:.4g}."
+            )
+    if confidence is None:
+        return 0.95
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, float | int)
+        or not 0 < confidence < 1
+    ):
+        raise DataError(
+            f"confidence must be a number between 0 and 1 (e.g. 0.95). Got "
+            f"{confidence!r}."
+        )
+    return float(confidence)
+
+
+def _check_count(name: str, value: Any, low: int) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or value < low
+    ):
+        raise DataError(f"{name} must be a whole number >= {low}. Got {value!r}.")
+    return int(value)
 
 
 def report_from_scored(
-    scored: ScoredTwins, *, confidence: float = 0.95, libraries: bool = True
+    scored: ScoredTwins,
+    *,
+    y_true: str | Sequence[Any] | np.ndarray | None = None,
+    confidence: float = 0.95,
+    policy: Policy | None = None,
+    min_cell_size: int = 30,
+    bins: Any = 5,
+    libraries: bool = True,
+    random_state: int = 0,
+    n_boot: int = 1000,
 ) -> AuditReport:
-    """Compute every metric of already scored twins."""
-    selection = selection_table(scored)
-    library = _library_values(scored) if libraries else None
-    selection["fairlearn"] = [
-        (library or {})
-        .get(row.attribute, {})
-        .get("fairlearn", {})
-        .get("selection_rate", {})
-        .get(row.value, np.nan)
-        for row in rows(selection)
-    ]
-    disparities = disparity_table(scored, selection, library)
-    counterfactual = counterfactual_table(scored, confidence)
-    flipped, n = any_flip(scored)
-    notes = tuple(reason for reason in disparities["undefined"].dropna().tolist())
+    """Compute every metric of already scored twins (see :func:`audit`)."""
+    confidence = _confidence(confidence, policy)
+    min_cell_size = _check_count("min_cell_size", min_cell_size, 0)
+    n_boot = _check_count("n_boot", n_boot, 0)
+    random_state = _check_count("random_state", random_state, 0)
+    twins = scored.twins
+    attributes = twins.varied_attributes
+    names = [a.name for a in attributes]
+    values = [list(a.values) for a in attributes]
+    privileged = [a.privileged for a in attributes]
+    decisions = scored.decision_matrix()
+    rng = np.random.default_rng(random_state)
+    label_column, labels = _labels(scored, y_true)
+
+    metric_rows: list[dict[str, Any]] = []
+    group_rows: list[dict[str, Any]] = []
+
+    def add(
+        population: str,
+        grouping: Grouping,
+        group_codes: list[dict[str, float]],
+        cells: np.ndarray,
+        replicates: np.ndarray,
+        has_labels: bool,
+    ) -> None:
+        g_rows, m_rows = group_metric_rows(
+            population,
+            grouping,
+            cells,
+            replicates,
+            labels=has_labels,
+            confidence=confidence,
+            min_cell_size=min_cell_size,
+        )
+        if libraries:
+            _library_columns(m_rows, grouping, group_codes, cells, has_labels)
+        group_rows.extend(g_rows)
+        metric_rows.extend(m_rows)
+
+    # -- the twins: every decision metric from the profiles' decision patterns ------
+    patterns, counts = pattern_counts(decisions)
+    n_profiles = decisions.shape[0]
+    boot = (
+        rng.multinomial(n_profiles, counts / counts.sum(), size=n_boot)
+        if n_boot and n_profiles
+        else np.zeros((0, len(counts)), np.int64)
+    )
+    for grouping, group_codes, column_group in _twin_groupings(attributes):
+        n_groups = len(grouping.groups)
+        onehot = np.zeros((decisions.shape[1], n_groups))
+        onehot[np.arange(decisions.shape[1]), column_group] = 1
+        per_group = np.bincount(column_group, minlength=n_groups) * n_profiles
+        membership = patterns @ onehot  # favourable twins per pattern and group
+        cells = _decision_cells(counts @ membership, per_group)
+        replicates = _decision_cells(boot @ membership, per_group)
+        add("twins", grouping, group_codes, cells, replicates, False)
+
+    # -- the real people: factual rows ----------------------------------------------
+    observed_rows = None
+    if _real_rows(twins):
+        factual = np.asarray(twins.factual, dtype=bool)
+        observed_rows = int(factual.sum())
+        y_pred = scored.y_pred[factual]
+        truth = None if labels is None else labels
+        for grouping, group_codes, codes in _observed_groupings(twins, factual):
+            cells = cell_counts(codes, y_pred, truth, len(grouping.groups))
+            flat = cells.ravel().astype(float)
+            total = int(flat.sum())
+            replicates = (
+                rng.multinomial(total, flat / total, size=n_boot).reshape(
+                    (n_boot, *cells.shape)
+                )
+                if n_boot and total
+                else None
+            )
+            add("observed", grouping, group_codes, cells, replicates, truth is not None)
+        if truth is not None:
+            metric_rows.append(
+                _theil_row(twins, factual, y_pred, truth, libraries, min_cell_size)
+            )
+
+    # -- paired statistics ------------------------------------------------------------
+    items = comparisons(names, values, privileged)
+    counterfactual, histograms = counterfactual_table(
+        decisions,
+        scored.score_matrix(),
+        items,
+        confidence=confidence,
+        min_cell_size=min_cell_size,
+        n_boot=n_boot,
+        random_state=random_state,
+    )
+    cochran = cochran_table(decisions, names, values)
+    adjust_pvalues(counterfactual, cochran)
+    metric_rows.extend(_counterfactual_rows(counterfactual, scored.scores is not None))
+    flipped, n = any_flip(decisions)
+    low, high = proportion_interval(flipped, n, confidence)
+    metric_rows.append(
+        metric_row(
+            metric="causal_discrimination_score",
+            population="twins",
+            attribute=None,
+            group=None,
+            reference=None,
+            value=flipped / n,
+            low=low,
+            high=high,
+            undefined=None,
+            too_small=n < min_cell_size,
+        )
+    )
+    metrics = pd.DataFrame(metric_rows, columns=list(metric_rows[0]))
+    notes = tuple(dict.fromkeys(metrics["undefined"].dropna().tolist()))
+    if notes:
+        warnings.warn(
+            f"{len(notes)} metric(s) are undefined on this data and reported as nan; "
+            f"the reasons are in report.notes (first: {notes[0]})",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
     return AuditReport(
         scored=scored,
-        selection=selection,
-        disparities=disparities,
+        metrics=metrics,
+        groups=pd.DataFrame(group_rows),
         counterfactual=counterfactual,
-        cochran=cochran_table(scored),
+        cochran=cochran,
+        score_gaps=tuple(histograms),
         flipped_pairs=flipped,
         n_pairs=n,
         confidence=confidence,
+        min_cell_size=min_cell_size,
+        label_column=label_column,
+        observed_rows=observed_rows,
+        where=None,
+        policy=policy,
         notes=notes,
     )
 
 
-def _library_values(scored: ScoredTwins) -> dict[str, dict[str, Any]]:
-    from twinaudit.adapters._aif360 import aif360_disparities
-    from twinaudit.adapters._encoding import attribute_codes
-    from twinaudit.adapters._fairlearn import fairlearn_disparities
+def _real_rows(twins: Twins) -> bool:
+    """Whether the twins mark factual rows of real people (``from_frame``, or
+    twins built with ``factual=``); generated twins have none."""
+    return twins.factual is not None and twins.spec is None
 
-    out = {}
-    for attribute in scored.twins.varied_attributes:
-        counts = decision_counts(
-            scored.twins.codes(attribute.name), scored.y_pred, len(attribute.values)
+
+def _decision_cells(favourable: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``[..., group, decision, label]`` counts from favourable counts per group
+    (no labels: every row in label 0)."""
+    favourable = np.asarray(favourable, dtype=float)
+    cells = np.zeros((*favourable.shape, 2, 2))
+    cells[..., 1, 0] = favourable
+    cells[..., 0, 0] = n - favourable
+    return cells
+
+
+def _aif360_codes(attribute: ProtectedAttribute) -> dict[Any, float]:
+    from twinaudit.adapters._encoding import attribute_codes
+
+    return attribute_codes(attribute)
+
+
+def _intersection_label(values: Sequence[Any]) -> str:
+    return " & ".join(str(v) for v in values)
+
+
+def _twin_groupings(
+    attributes: Sequence[ProtectedAttribute],
+) -> list[tuple[Grouping, list[dict[str, float]], np.ndarray]]:
+    """Per varied attribute (and their intersection): the grouping, the AIF360
+    codes of each group, and the group of each variant column."""
+    import itertools
+
+    combos = list(itertools.product(*(range(len(a.values)) for a in attributes)))
+    out = []
+    for i, a in enumerate(attributes):
+        codes = _aif360_codes(a)
+        column_group = np.array([c[i] for c in combos])
+        out.append(
+            (
+                Grouping(a.name, tuple(a.values), a.values.index(a.privileged)),
+                [{a.name: codes[v]} for v in a.values],
+                column_group,
+            )
         )
-        out[attribute.name] = {
-            "aif360": aif360_disparities(
-                counts, attribute_codes(attribute), attribute.name
-            ),
-            "fairlearn": fairlearn_disparities(counts, attribute.values),
-        }
+    if len(attributes) > 1:
+        out.append(
+            (
+                _intersection(attributes, combos),
+                _intersection_codes(attributes, combos),
+                np.arange(len(combos)),
+            )
+        )
     return out
+
+
+def _intersection(
+    attributes: Sequence[ProtectedAttribute], combos: list[tuple[int, ...]]
+) -> Grouping:
+    groups = tuple(
+        _intersection_label(
+            [a.values[c] for a, c in zip(attributes, combo, strict=True)]
+        )
+        for combo in combos
+    )
+    reference = _intersection_label([a.privileged for a in attributes])
+    return Grouping(
+        " & ".join(a.name for a in attributes), groups, groups.index(reference)
+    )
+
+
+def _intersection_codes(
+    attributes: Sequence[ProtectedAttribute], combos: list[tuple[int, ...]]
+) -> list[dict[str, float]]:
+    maps = [_aif360_codes(a) for a in attributes]
+    return [
+        {
+            a.name: m[a.values[c]]
+            for a, m, c in zip(attributes, maps, combo, strict=True)
+        }
+        for combo in combos
+    ]
+
+
+def _observed_groupings(
+    twins: Twins, factual: np.ndarray
+) -> list[tuple[Grouping, list[dict[str, float]], np.ndarray]]:
+    """Per varied attribute (and intersection): grouping, AIF360 codes and each
+    factual row's group."""
+    import itertools
+
+    attributes = twins.varied_attributes
+    row_codes = [twins.codes(a.name)[factual] for a in attributes]
+    out = []
+    for a, codes in zip(attributes, row_codes, strict=True):
+        aif = _aif360_codes(a)
+        out.append(
+            (
+                Grouping(a.name, tuple(a.values), a.values.index(a.privileged)),
+                [{a.name: aif[v]} for v in a.values],
+                codes,
+            )
+        )
+    if len(attributes) > 1:
+        combos = list(itertools.product(*(range(len(a.values)) for a in attributes)))
+        combined = np.zeros(int(factual.sum()), dtype=np.int64)
+        for a, codes in zip(attributes, row_codes, strict=True):
+            combined = combined * len(a.values) + codes
+        out.append(
+            (
+                _intersection(attributes, combos),
+                _intersection_codes(attributes, combos),
+                combined,
+            )
+        )
+    return out
+
+
+def _library_columns(
+    rows: list[dict[str, Any]],
+    grouping: Grouping,
+    group_codes: list[dict[str, float]],
+    cells: np.ndarray,
+    labels: bool,
+) -> None:
+    """Fill the ``aif360`` and ``fairlearn`` columns of ``rows`` with the values
+    those libraries compute on the same counts."""
+    from twinaudit.adapters._aif360 import aif360_group_metrics
+    from twinaudit.adapters._fairlearn import fairlearn_group_metrics
+
+    aif = aif360_group_metrics(cells, group_codes, grouping.privileged, labels=labels)
+    fair = fairlearn_group_metrics(cells, grouping.groups, labels=labels)
+    index = {g: i for i, g in enumerate(grouping.groups)}
+    for row in rows:
+        libraries = REGISTRY[row["metric"]].libraries
+        group = row["group"]
+        if "aif360" in libraries and group is not None:
+            row["aif360"] = aif.get(index[group], {}).get(libraries["aif360"], np.nan)
+        if "fairlearn" in libraries:
+            name = libraries["fairlearn"]
+            if group is None:
+                row["fairlearn"] = fair.get(name, np.nan)
+            else:
+                row["fairlearn"] = fair["by_group"].get(group, {}).get(name, np.nan)
+
+
+def _theil_row(
+    twins: Twins,
+    factual: np.ndarray,
+    y_pred: np.ndarray,
+    truth: np.ndarray,
+    libraries: bool,
+    min_cell_size: int,
+) -> dict[str, Any]:
+    cells = cell_counts(np.zeros(len(y_pred), np.int64), y_pred, truth, 1)
+    value = theil_index(cells)
+    row = metric_row(
+        metric="theil_index",
+        population="observed",
+        attribute=None,
+        group=None,
+        reference=None,
+        value=value,
+        low=np.nan,
+        high=np.nan,
+        undefined=None
+        if np.isfinite(value)
+        else "Theil index on the observed population is undefined: no row has a "
+        "positive benefit.",
+        too_small=len(y_pred) < min_cell_size,
+    )
+    if libraries:
+        from twinaudit.adapters._aif360 import aif360_theil_index
+
+        first = twins.varied_attributes[0]
+        row["aif360"] = aif360_theil_index(
+            twins.codes(first.name)[factual], y_pred, truth
+        )
+    return row
+
+
+def _counterfactual_rows(
+    counterfactual: pd.DataFrame, has_scores: bool
+) -> list[dict[str, Any]]:
+    out = []
+    for r in rows(counterfactual):
+        common = {
+            "population": "twins",
+            "attribute": r.attribute,
+            "group": r.group,
+            "reference": r.reference,
+            "too_small": bool(r.too_small),
+        }
+        out.append(
+            metric_row(
+                metric="flip_rate",
+                value=r.flip_rate,
+                low=r.flip_rate_low,
+                high=r.flip_rate_high,
+                undefined=r.undefined,
+                **common,
+            )
+        )
+        out.append(
+            metric_row(
+                metric="mcnemar_p",
+                value=r.mcnemar_p_adjusted,
+                low=np.nan,
+                high=np.nan,
+                undefined=r.undefined,
+                **common,
+            )
+        )
+        if has_scores:
+            out.append(
+                metric_row(
+                    metric="mean_score_gap",
+                    value=r.mean_score_gap,
+                    low=r.score_gap_low,
+                    high=r.score_gap_high,
+                    undefined=r.undefined,
+                    **common,
+                )
+            )
+    return out
+
+
+def _labels(scored: ScoredTwins, y_true: Any) -> tuple[str | None, np.ndarray | None]:
+    """The true labels of the factual rows as 0/1 (1 = favourable), and the label
+    column's name."""
+    if y_true is None:
+        return None, None
+    twins = scored.twins
+    if not _real_rows(twins):
+        raise DataError(
+            "y_true needs real rows: these twins were generated, so there is no real "
+            "person whose outcome the label could be. Build the twins from your "
+            "labelled data with from_frame(data, protected=...) and pass "
+            "y_true='<label column>'."
+        )
+    factual = np.asarray(twins.factual, dtype=bool)
+    favourable = scored.favorable_label
+    if isinstance(y_true, str):
+        column = y_true
+        if column not in twins.frame.columns:
+            raise DataError(
+                f"y_true={column!r} is not a column of the twins."
+                f"{did_you_mean(column, map(str, twins.frame.columns))} Columns: "
+                f"{[str(c) for c in twins.frame.columns]}."
+            )
+        if column in scored.features:
+            raise DataError(
+                f"The label column {column!r} is one of the model's input columns "
+                f"{list(scored.features)}; a model must not read the true outcome. "
+                "Drop it from features=... (or from the model's training columns)."
+            )
+        truth = twins.frame[column].to_numpy()[factual]
+    else:
+        column = "y_true"
+        truth = np.asarray(y_true)
+        if truth.ndim != 1 or len(truth) != twins.n_pairs:
+            raise DataError(
+                f"y_true must be a column name or one label per pair ({twins.n_pairs}"
+                f"). Got an array of shape {truth.shape}."
+            )
+    series = pd.Series(truth)
+    if series.isna().any():
+        raise DataError(
+            f"True labels {column!r} have {int(series.isna().sum())} missing "
+            "value(s); drop those rows or fill them before auditing."
+        )
+    observed = list(pd.unique(series))
+    if len(observed) > 2:
+        raise DataError(
+            f"True labels {column!r} are not binary: they hold {len(observed)} "
+            f"values, e.g. {sorted(map(str, observed))[:6]}. Map them to the model's "
+            "two labels first."
+        )
+    if favourable not in observed and not set(observed) <= set(_model_labels(scored)):
+        raise DataError(
+            f"True labels {column!r} hold {sorted(map(str, observed))}, and none is "
+            f"the favourable decision {favourable!r}: labels must use the model's "
+            "label values (map them first, e.g. {'approved': 1, 'denied': 0})."
+        )
+    return column, (series.to_numpy() == favourable).astype(np.int8)
+
+
+def _model_labels(scored: ScoredTwins) -> list[Any]:
+    return pd.unique(pd.Series(scored.predictions)).tolist()
+
+
+def _report_dict(report: AuditReport) -> dict[str, Any]:
+    from twinaudit import __version__
+
+    scored = report.scored
+    twins = scored.twins
+    head = report.metrics[report.metrics["metric"] == "causal_discrimination_score"]
+    verdict = report.verdict().to_dict() if report.policy is not None else None
+    used = list(dict.fromkeys(report.metrics["metric"]))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "twinaudit_version": __version__,
+        "model": {
+            "name": scored.model_name,
+            "features": list(scored.features),
+            "favorable_label": finite_or_none(scored.favorable_label),
+            "scores": getattr(scored, "score_source", None)
+            or ("predict_proba" if scored.scores is not None else None),
+        },
+        "confidence": report.confidence,
+        "pairs": report.n_pairs,
+        "variants": twins.n_variants,
+        "attributes": [
+            {
+                "name": a.name,
+                "values": [finite_or_none(v) for v in a.values],
+                "privileged": finite_or_none(a.privileged),
+                "varied": a.name in twins.varied,
+            }
+            for a in twins.protected
+        ],
+        "populations": {
+            "twins": {"rows": len(twins), "profiles": report.n_pairs},
+            "observed": None
+            if report.observed_rows is None
+            else {
+                "rows": report.observed_rows,
+                "labels": report.label_column is not None,
+            },
+        },
+        "headline": {
+            "causal_discrimination_score": report.flip_rate,
+            "low": finite_or_none(head["low"].iloc[0]),
+            "high": finite_or_none(head["high"].iloc[0]),
+            "flipped_profiles": report.flipped_pairs,
+            "profiles": report.n_pairs,
+        },
+        "groups": records(report.groups),
+        "metrics": records(report.metrics),
+        "counterfactual": records(
+            report.counterfactual.drop(
+                columns=["discordant_reference", "discordant_group", "too_small"]
+            )
+        ),
+        "score_gaps": [dict(h) for h in report.score_gaps],
+        "cochran": records(report.cochran),
+        "where": None if report.where is None else report.where.to_dict(),
+        "verdict": verdict,
+        "registry": {
+            name: {
+                "label": REGISTRY[name].label,
+                "definition": REGISTRY[name].definition,
+                "parity": finite_or_none(REGISTRY[name].parity),
+                "direction": REGISTRY[name].direction,
+            }
+            for name in used
+        },
+        "notes": list(report.notes),
+    }
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A result table as JSON-ready records (``nan`` -> ``None``)."""
+    return [
+        {str(k): finite_or_none(v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 def rows(frame: pd.DataFrame) -> list[Any]:
@@ -331,4 +1116,8 @@ def finite_or_none(value: Any) -> Any:
         return int(value)
     if isinstance(value, np.bool_):
         return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return str(value)
     return value

@@ -1,0 +1,88 @@
+"""Intervals and tests shared by the group and paired statistics."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "benjamini_hochberg",
+    "mcnemar_exact",
+    "percentile_interval",
+    "proportion_interval",
+    "wilson_interval",
+]
+
+
+def wilson_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
+    """Wilson score interval of ``k`` successes in ``n`` trials (``nan`` if n=0)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    if n == 0:
+        return (np.nan, np.nan)
+    low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson")
+    return float(low), float(high)
+
+
+def proportion_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
+    """Wilson interval, except with no success at all: ``[0, -ln(1 - c) / n]``, the
+    exact one-sided bound (the "rule of three", ``3 / n``, at 95%)."""
+    if n > 0 and k == 0:
+        return 0.0, min(1.0, -math.log(1 - confidence) / n)
+    return wilson_interval(k, n, confidence)
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value from the discordant counts (1.0 if none)."""
+    if b + c == 0:
+        return 1.0
+    from scipy.stats import binomtest
+
+    return float(binomtest(b, b + c, 0.5).pvalue)
+
+
+def percentile_interval(
+    replicates: np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval over the first axis of ``replicates``.
+
+    Replicates where the statistic is undefined (``nan``) are left out; where more
+    than half are undefined the interval is ``nan``.
+    """
+    alpha = (1 - confidence) / 2
+    reps = np.asarray(replicates, dtype=float)
+    valid = np.isfinite(reps)
+    enough = valid.sum(axis=0) * 2 > reps.shape[0]
+    reps = np.where(valid, reps, np.nan)
+    with np.errstate(invalid="ignore"), _quiet_nan():
+        low = np.nanquantile(reps, alpha, axis=0)
+        high = np.nanquantile(reps, 1 - alpha, axis=0)
+    return np.where(enough, low, np.nan), np.where(enough, high, np.nan)
+
+
+def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (``nan`` entries stay ``nan``)."""
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    keep = np.isfinite(p)
+    if keep.any():
+        from statsmodels.stats.multitest import multipletests
+
+        out[keep] = multipletests(p[keep], method="fdr_bh")[1]
+    return out
+
+
+class _quiet_nan:
+    """Silence numpy's "All-NaN slice" warning inside nanquantile."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._catch.__exit__(*exc)
