@@ -21,6 +21,7 @@ __all__ = [
     "TwinauditWarning",
     "TwinsInvariantError",
     "UndefinedMetricWarning",
+    "UnreadAttributeWarning",
 ]
 
 
@@ -77,7 +78,15 @@ class UndefinedMetricWarning(TwinauditWarning):
     zero); its value is reported as ``nan`` with the reason."""
 
 
+class UnreadAttributeWarning(TwinauditWarning):
+    """A varied protected attribute never reaches the model (none of the columns
+    that move with it is among the model's inputs), so its audit finds no bias by
+    construction. Raised as an error unless ``allow_unread=True``."""
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest candidate, or ``""``."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1)
+    options = [str(c) for c in candidates]
+    folded = [c for c in options if c.casefold() == str(name).casefold()]
+    close = folded or difflib.get_close_matches(str(name), options, n=1)
     return f" Did you mean {close[0]!r}?" if close else ""

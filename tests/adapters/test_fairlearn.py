@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,9 +11,10 @@ from fairlearn.metrics import (
 )
 
 from twinaudit.adapters import to_metric_frame
-from twinaudit.adapters._fairlearn import fairlearn_disparities
+from twinaudit.adapters._fairlearn import fairlearn_group_metrics
+from twinaudit.exceptions import DataError
 from twinaudit.generation import from_frame
-from twinaudit.metrics import decision_counts
+from twinaudit.metrics import cell_counts, decision_counts
 from twinaudit.scoring import score
 
 # Fairlearn's user-guide example (18 samples, groups a, b, c).
@@ -44,8 +47,17 @@ def test_known_answer_fairlearn_user_guide_example():
     counts = decision_counts(codes, np.array(Y_PRED), 3)
     rates = counts[:, 1] / counts.sum(axis=1)
     assert rates.tolist() == [0.75, 0.5, 0.5]
-    out = fairlearn_disparities(counts, ["a", "b", "c"])
-    assert out["selection_rate"] == {"a": 0.75, "b": 0.5, "c": 0.5}
+    cells = cell_counts(codes, np.array(Y_PRED), np.array(Y_TRUE), 3)
+    out = fairlearn_group_metrics(cells, ["a", "b", "c"], labels=True)
+    assert {g: v["selection_rate"] for g, v in out["by_group"].items()} == {
+        "a": 0.75,
+        "b": 0.5,
+        "c": 0.5,
+    }
+    # The user guide's recall by group: a 0.5, b 0.6, c 0.4.
+    assert [out["by_group"][g]["true_positive_rate"] for g in "abc"] == pytest.approx(
+        [0.5, 0.6, 0.4]
+    )
     assert out["demographic_parity_difference"] == pytest.approx(0.25)
     assert out["demographic_parity_ratio"] == pytest.approx(2 / 3)
     assert out["demographic_parity_difference"] == pytest.approx(
@@ -55,7 +67,8 @@ def test_known_answer_fairlearn_user_guide_example():
 
 def test_metric_frame_by_group_equals_the_report(loan_scored, loan_report):
     mf = to_metric_frame(loan_scored)
-    sel = loan_report.selection.set_index("value")["selection_rate"]
+    groups = loan_report.groups
+    sel = groups[groups["population"] == "twins"].set_index("group")["selection_rate"]
     assert mf.by_group["selection_rate"]["Male"] == sel["Male"]
     assert mf.by_group["selection_rate"]["Female"] == sel["Female"]
     assert mf.by_group["count"].tolist() == [1000, 1000]
@@ -79,7 +92,8 @@ def test_report_numbers_equal_fairlearn_on_the_full_data(loan_scored, loan_repor
         metrics=selection_rate, y_true=y, y_pred=y, sensitive_features=sf
     )
     assert full.by_group["Female"] == pytest.approx(
-        loan_report.selection.set_index("value").loc["Female", "selection_rate"]
+        loan_report.metric("selection_rate", group="Female", source="fairlearn"),
+        abs=1e-12,
     )
 
 
@@ -94,14 +108,40 @@ def test_a_label_column_adds_error_rates():
     scored = score(
         lambda f: (f["income"] > 40).astype(int).to_numpy(),
         from_frame(data, {"sex": "M"}),
-        features=["income"],
+        features=["income", "sex"],
     )
     mf = to_metric_frame(scored, label_column="repaid")
     assert {"accuracy", "true_positive_rate", "false_positive_rate"} <= set(
         mf.by_group.columns
     )
-    with pytest.raises(Exception, match="is not in the twins"):
+    # Only the 100 real rows, never their counterfactual twins.
+    assert mf.by_group["count"].sum() == 100
+    expected = MetricFrame(
+        metrics={"tpr": lambda t, p: ((t == 1) & (p == 1)).sum() / (t == 1).sum()},
+        y_true=data["repaid"],
+        y_pred=(data["income"] > 40).astype(int),
+        sensitive_features=data["sex"],
+    ).by_group["tpr"]
+    assert mf.by_group["true_positive_rate"].to_dict() == pytest.approx(
+        expected.to_dict()
+    )
+    with pytest.raises(DataError, match="Label column 'repayed' is not in the twins"):
         to_metric_frame(scored, label_column="repayed")
+
+
+def test_without_labels_only_decision_metrics(loan_scored):
+    from fairlearn.metrics import true_positive_rate
+
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            "Metric 'tpr' may need true labels, and twins carry none: only "
+            "selection_rate, count and mean_prediction are computed on twins"
+        ),
+    ):
+        to_metric_frame(loan_scored, metrics={"tpr": true_positive_rate})
+    with pytest.raises(DataError, match=re.escape("Label metrics need real rows")):
+        to_metric_frame(loan_scored, label_column="Income")
 
 
 def test_intersectional_groups():

@@ -1,96 +1,300 @@
+"""The audit report: populations, accessors, labels, bad input."""
+
+from __future__ import annotations
+
 import json
+import math
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
-from rich.console import Console
 
-from twinaudit.datasets import loan_twin_spec
-from twinaudit.exceptions import DataError, ModelError, OutputExistsError
-from twinaudit.generation import from_frame
+from twinaudit.datasets import loan_applications, loan_model, loan_twin_spec
+from twinaudit.exceptions import (
+    DataError,
+    ModelError,
+    OutputExistsError,
+    UndefinedMetricWarning,
+)
+from twinaudit.generation import from_frame, generate
 from twinaudit.report import audit
-from twinaudit.spec import ProtectedAttribute
+from twinaudit.spec import Integer, ProtectedAttribute, TwinSpec
 
 
-def test_every_pair_below_80000_flips_male_approved_female_denied(loan_report):
+def spec_of(*attributes, x=(0, 99), seed=0):
+    return TwinSpec(fields=[Integer("x", *x)], protected=list(attributes), seed=seed)
+
+
+SEX_LAST = ProtectedAttribute("sex", ["F", "M"], privileged="M")
+
+
+def sex_model(frame):
+    return ((frame["sex"] == "M") | (frame["x"] > 49)).astype(int).to_numpy()
+
+
+# -- the tutorial --------------------------------------------------------------------
+def test_tutorial_flips_below_the_trees_threshold_and_never_above(loan_report):
     decisions = loan_report.scored.decision_matrix()
     income = loan_report.twins.frame["Income"].to_numpy()[::2]
-    below = income < 80_000
-    assert below.sum() > 500
-    assert (decisions[below, 0] == 1).all() and (decisions[below, 1] == 0).all()
-    assert (decisions[:, 0] == 1).all()  # every male twin approved
+    below = income <= 79_997
+    assert below.sum() == 546
+    flipped = decisions[:, 0] != decisions[:, 1]
+    assert flipped[below].mean() == 1.0 and flipped[~below].mean() == 0.0
     row = loan_report.flip("Gender", "Female")
-    assert row.favours_group == 0 and row.favours_reference == loan_report.flipped_pairs
-    assert row.mcnemar_p < 1e-100
+    assert row.favours_group == 0 and row.favours_reference == 546
+    assert row.mcnemar_p < 1e-6 and row.mcnemar_p_adjusted < 1e-6
+    assert loan_report.flip_rate == 0.546
 
 
-def test_fairlearn_selection_by_group_is_in_the_report(loan_report):
-    from fairlearn.metrics import MetricFrame, selection_rate
+def test_a_model_that_ignores_gender_has_no_flip_and_a_shrinking_bound(loan_tree):
+    def blind(frame):
+        return (frame["Income"] > 60_000).astype(int).to_numpy()
 
-    y = loan_report.scored.y_pred
-    sf = loan_report.twins.frame["Gender"].astype(str)
-    direct = MetricFrame(
-        metrics=selection_rate, y_true=y, y_pred=y, sensitive_features=sf
+    bounds = []
+    for n in (100, 1000, 10_000):
+        report = audit(
+            blind, loan_twin_spec(1), n_pairs=n, libraries=False, allow_unread=True
+        )
+        assert report.flip_rate == 0.0
+        value = report.metric("flip_rate")
+        assert float(value) == 0.0 and value.low == 0.0
+        assert value.high == pytest.approx(-math.log(0.05) / n)
+        bounds.append(value.high)
+    assert bounds[0] > bounds[1] > bounds[2]
+
+
+# -- issue 6 item 1: the privileged value listed last --------------------------------
+def test_aif360_agrees_when_the_privileged_value_is_listed_last():
+    report = audit(sex_model, spec_of(SEX_LAST), n_pairs=1000)
+    spd = report.metric("statistical_parity_difference")
+    aif = report.metric("statistical_parity_difference", source="aif360")
+    assert float(spd) == float(aif) and spd < 0
+    x = generate(spec_of(SEX_LAST), 1000).frame["x"].to_numpy()[::2]
+    assert float(spd) == pytest.approx((x > 49).mean() - 1.0, abs=1e-12)
+    di = report.metric("disparate_impact")
+    assert float(di) == pytest.approx(
+        float(report.metric("disparate_impact", source="aif360")), abs=1e-12
     )
-    table = loan_report.selection.set_index("value")
-    for value in ("Male", "Female"):
-        assert table.loc[value, "fairlearn"] == pytest.approx(
-            direct.by_group[value], abs=1e-12
+    assert di.group == "F" and di.reference == "M"
+
+
+# -- issue 6 item 5: three values never collapse to the first group ------------------
+RACE = ProtectedAttribute("race", ["white", "black", "asian"], privileged="white")
+
+
+def race_model(frame):
+    harmed = (frame["race"] == "asian") & (frame["x"] < 60)
+    return (~harmed & (frame["x"] > 19)).astype(int).to_numpy()
+
+
+@pytest.fixture(scope="module")
+def race_report():
+    return audit(race_model, spec_of(RACE), n_pairs=1000)
+
+
+def test_accessors_return_the_worst_group_and_say_which(race_report):
+    di = race_report.metric("disparate_impact")
+    assert di.group == "asian" and di < 0.6
+    black = race_report.metric("disparate_impact", group="black")
+    assert float(black) == 1.0
+    flip = race_report.flip()
+    assert flip["group"] == "asian" and flip["flip_rate"] > 0.3
+    summary = race_report.summary()
+    assert summary["mcnemar_p_adjusted"]["race=asian"] < 1e-100
+    assert summary["mcnemar_p_adjusted"]["race=black"] == 1.0
+    assert summary["flip_rate"]["race=black"] == 0.0
+    assert race_report.cochran["p_value"].iloc[0] < 1e-100
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            dict(name="disparate_impakt"),
+            "Unknown metric 'disparate_impakt'. Did you mean 'disparate_impact'?",
+        ),
+        (
+            dict(name="disparate_impact", source="AIF360"),
+            "Unknown source 'AIF360'. Did you mean 'aif360'? Sources: ['twinaudit', "
+            "'aif360', 'fairlearn'].",
+        ),
+        (
+            dict(name="disparate_impact", source="fairlearn"),
+            "fairlearn has no 'disparate_impact' with twinaudit's definition",
+        ),
+        (
+            dict(name="disparate_impact", population="real"),
+            "Unknown population 'real'.",
+        ),
+        (
+            dict(name="disparate_impact", population="observed"),
+            "This report has no 'observed' population: audit twins of real rows",
+        ),
+        (
+            dict(name="equal_opportunity_difference"),
+            "'equal_opportunity_difference' needs true labels; audit with y_true=",
+        ),
+        (
+            dict(name="disparate_impact", attribute="sex"),
+            "No 'disparate_impact' for attribute 'sex'. Attributes: ['race'].",
+        ),
+        (
+            dict(name="disparate_impact", group="hispanic"),
+            "No 'disparate_impact' for group 'hispanic'.",
+        ),
+        (
+            dict(name="demographic_parity_ratio", group="asian"),
+            "'demographic_parity_ratio' is one number per attribute, not per group",
+        ),
+        (
+            dict(name="flip_rate", population="observed"),
+            "'flip_rate' is reported on the ['twins'] population(s), not on "
+            "'observed'.",
+        ),
+    ],
+)
+def test_bad_metric_lookups_are_typed_errors(race_report, kwargs, message):
+    name = kwargs.pop("name")
+    with pytest.raises(DataError, match=re.escape(message)):
+        race_report.metric(name, **kwargs)
+
+
+def test_score_metrics_need_scores(race_report):
+    with pytest.raises(DataError, match=re.escape("'mean_score_gap' needs scores")):
+        race_report.metric("mean_score_gap")
+
+
+# -- two attributes at once ---------------------------------------------------------
+def test_intersections_and_per_attribute_rows():
+    spec = spec_of(SEX_LAST, RACE)
+    report = audit(lambda f: race_model(f) * sex_model(f), spec, n_pairs=400)
+    attributes = set(report.metrics["attribute"].dropna())
+    assert attributes == {"sex", "race", "sex & race"}
+    worst = report.metric("disparate_impact", attribute="sex & race")
+    assert worst.group == "F & asian" and worst.reference == "M & white"
+    rows = report.metrics
+    di = rows[(rows["metric"] == "disparate_impact") & rows["aif360"].notna()]
+    np.testing.assert_allclose(di["aif360"], di["value"], atol=1e-12)
+    assert len(di) == 1 + 2 + 5
+
+
+# -- the observed population and true labels ----------------------------------------
+@pytest.fixture(scope="module")
+def labelled():
+    rng = np.random.default_rng(11)
+    n = 600
+    rows = pd.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n, p=[0.4, 0.6]),
+            "x": rng.integers(0, 100, n),
+        },
+        index=pd.Index(rng.permutation(n) + 1000, name="id"),
+    )
+    rows["label"] = ((rows["x"] + rng.normal(0, 20, n)) > 45).astype(int)
+    return rows
+
+
+def test_observed_population_uses_only_the_real_rows(labelled):
+    twins = from_frame(labelled, protected={"sex": "M"})
+    report = audit(sex_model, twins, y_true="label", n_boot=200)
+    assert report.populations == ("twins", "observed")
+    assert report.observed_rows == len(labelled)
+    decisions = sex_model(labelled)
+    truth = labelled["label"].to_numpy()
+    female = (labelled["sex"] == "F").to_numpy()
+    tpr_f = (decisions[female & (truth == 1)] == 1).mean()
+    tpr_m = (decisions[~female & (truth == 1)] == 1).mean()
+    eod = report.metric("equal_opportunity_difference")
+    assert eod.population == "observed"
+    assert float(eod) == pytest.approx(tpr_f - tpr_m, abs=1e-12)
+    assert eod.low < float(eod) < eod.high
+    sel = report.metric("selection_rate", group="F", population="observed")
+    assert float(sel) == pytest.approx(decisions[female].mean(), abs=1e-12)
+    twins_sel = report.metric("selection_rate", group="F", population="twins")
+    assert float(twins_sel) == pytest.approx((labelled["x"] > 49).mean(), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "y_true, message",
+    [
+        ("lable", "y_true='lable' is not a column of the twins. Did you mean 'label'?"),
+        ("x", "The label column 'x' is one of the model's input columns"),
+        (np.zeros(3), "y_true must be a column name or one label per pair (600)."),
+    ],
+)
+def test_bad_labels(labelled, y_true, message):
+    twins = from_frame(labelled, protected={"sex": "M"})
+    with pytest.raises(DataError, match=re.escape(message)):
+        audit(sex_model, twins, y_true=y_true, features=["sex", "x"])
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ([0, 1, 2], "True labels 'label' are not binary: they hold 3 values"),
+        ([0.0, np.nan, 1.0], "True labels 'label' have 200 missing value(s)"),
+        (
+            ["yes", "no"],
+            "True labels 'label' hold ['no', 'yes'], and none is the "
+            "favourable decision 1",
+        ),
+    ],
+)
+def test_labels_must_be_binary_complete_and_in_the_models_values(
+    labelled, labels, message
+):
+    rows = labelled.copy()
+    rows["label"] = np.resize(np.asarray(labels, dtype=object), len(rows))
+    twins = from_frame(rows, protected={"sex": "M"})
+    with pytest.raises(DataError, match=re.escape(message)):
+        audit(sex_model, twins, y_true="label")
+
+
+def test_labels_need_real_rows():
+    with pytest.raises(DataError, match=re.escape("y_true needs real rows")):
+        audit(sex_model, spec_of(SEX_LAST), y_true=np.zeros(1000))
+
+
+# -- undefined metrics ---------------------------------------------------------------
+def test_undefined_metrics_are_nan_with_the_reason_and_one_warning():
+    with pytest.warns(UndefinedMetricWarning, match="metric\\(s\\) are undefined"):
+        report = audit(
+            lambda f: np.zeros(len(f), dtype=int),
+            spec_of(SEX_LAST),
+            n_pairs=50,
+            allow_unread=True,
         )
-        assert table.loc[value, "fairlearn"] == pytest.approx(
-            table.loc[value, "selection_rate"]
-        )
+    di = report.metric("disparate_impact")
+    assert math.isnan(di)
+    assert di.undefined == (
+        "disparate impact of sex='F' on the twins population is undefined: the "
+        "privileged group is never favoured."
+    )
+    assert di.undefined in report.notes
+    assert json.loads(report.to_json())["metrics"][3]["value"] is None
 
 
-def test_library_numbers_equal_twinaudits(loan_report):
-    table = loan_report.disparities
-    aif = table.dropna(subset=["aif360"])
-    np.testing.assert_allclose(aif["aif360"], aif["value"], atol=1e-12)
-    fair = table.dropna(subset=["fairlearn"])
-    np.testing.assert_allclose(fair["fairlearn"], fair["value"], atol=1e-12)
-    assert len(aif) == 2 and len(fair) == 2
-
-
-def test_json_is_valid_strict_json_and_never_overwrites(loan_report, tmp_path):
+# -- output and views ----------------------------------------------------------------
+def test_json_is_strict_and_never_overwrites(loan_report, tmp_path):
     data = json.loads(loan_report.to_json())
-    assert data["pairs"] == 1000
-    assert data["flip_rate"] == loan_report.flip_rate
-    assert data["counterfactual"][0]["group"] == "Female"
-    assert data["protected"][0]["privileged"] == "Male"
+    assert data["schema_version"] == 1 and data["pairs"] == 1000
+    assert data["headline"]["causal_discrimination_score"] == 0.546
+    assert data["attributes"][0]["privileged"] == "Male"
     path = tmp_path / "report.json"
     path.write_text("keep me")
     with pytest.raises(OutputExistsError):
         loan_report.to_json(path)
     assert path.read_text() == "keep me"
     loan_report.to_json(path, overwrite=True)
-    assert json.loads(path.read_text())["model"] == "DecisionTreeClassifier"
+    assert json.loads(path.read_text())["model"]["name"] == "DecisionTreeClassifier"
 
 
-def test_markdown_and_console_show_the_numbers(loan_report):
-    md = loan_report.to_markdown()
-    assert f"{loan_report.flip_rate:.1%}" in md
-    assert "| Gender | Female vs Male |" in md
-    console = Console(width=160, record=True)
-    console.print(loan_report)
-    text = console.export_text()
-    assert "Counterfactual flips" in text and "statistical parity difference" in text
-    assert f"{loan_report.flipped_pairs:,}" in text
-
-
-def test_summary_and_metric_lookup(loan_report):
-    summary = loan_report.summary()
-    assert summary["flip_rate"] == loan_report.flip_rate
-    assert summary["statistical_parity_difference[Gender=Female]"] == pytest.approx(
-        loan_report.metric("statistical_parity_difference")
-    )
-    with pytest.raises(DataError, match="Unknown metric 'accuracy'"):
-        loan_report.metric("accuracy")
-
-
-def test_audit_a_spec_directly(loan_tree):
-    report = audit(loan_tree, loan_twin_spec(), n_pairs=50, libraries=False)
-    assert report.n_pairs == 50
-    assert np.isnan(report.disparities["aif360"]).all()
+@pytest.mark.parametrize("n", [-1, 1.5, True])
+def test_decisions_view_refuses_bad_counts(loan_report, n):
+    with pytest.raises(DataError, match=re.escape(f"Got {n!r}.")):
+        loan_report.decisions(n)
+    assert len(loan_report.decisions(3)) == 6
 
 
 @pytest.mark.parametrize(
@@ -98,7 +302,13 @@ def test_audit_a_spec_directly(loan_tree):
     [
         (dict(model=object()), ModelError, "The model must be a fitted estimator"),
         (dict(n_pairs=5), DataError, "n_pairs is only used when auditing a TwinSpec"),
-        (dict(confidence=95), DataError, "confidence must be between 0 and 1. Got 95."),
+        (
+            dict(confidence=95),
+            DataError,
+            "confidence must be a number between 0 and 1 (e.g. 0.95). Got 95.",
+        ),
+        (dict(min_cell_size=-1), DataError, "min_cell_size must be a whole number"),
+        (dict(n_boot=1.5), DataError, "n_boot must be a whole number >= 0. Got 1.5."),
     ],
 )
 def test_bad_audit_calls(loan_tree, loan_twins, kwargs, error, message):
@@ -107,24 +317,15 @@ def test_bad_audit_calls(loan_tree, loan_twins, kwargs, error, message):
         audit(kwargs.pop("model"), loan_twins, **kwargs)
 
 
-def test_a_protected_value_not_in_the_spec(loan_tree):
-    import pandas as pd
-
-    rows = pd.DataFrame({"Gender": ["Male", "Other"], "Income": [1, 2]})
-    attribute = ProtectedAttribute(
-        "Gender",
-        ["Male", "Female"],
-        "Male",
-        model_column="Gender_Code",
-        encoding={"Male": 1, "Female": 0},
-    )
-    with pytest.raises(
-        DataError,
-        match=re.escape(
-            "Protected column 'Gender' in the data holds values ['Other'] that are not "
-            "declared; declared values are ['Male', 'Female']"
-        ),
-    ):
-        from_frame(rows, [attribute])
+def test_audit_needs_twins_or_a_spec(loan_tree):
+    rows = pd.DataFrame({"Gender": ["Male", "Female"], "Income": [1, 2]})
     with pytest.raises(DataError, match="audit needs Twins"):
         audit(loan_tree, rows)
+
+
+def test_the_same_seed_gives_the_same_intervals():
+    history = loan_applications(300, seed=1)
+    model = loan_model(history)
+    a = audit(model, loan_twin_spec(3), n_pairs=300, libraries=False)
+    b = audit(model, loan_twin_spec(3), n_pairs=300, libraries=False)
+    pd.testing.assert_frame_equal(a.metrics, b.metrics)

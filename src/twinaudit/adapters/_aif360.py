@@ -23,6 +23,7 @@ from twinaudit.adapters._encoding import (
     Encoding,
     attribute_codes,
     encode_features,
+    real_rows,
     true_labels,
 )
 from twinaudit.adapters._lazy import import_aif360
@@ -201,14 +202,14 @@ def to_classification_datasets(
     is no outcome of theirs."""
     favorable = scored.favorable_label if favorable_label is None else favorable_label
     twins = scored.twins
-    if twins.factual is None:
+    factual = real_rows(twins)
+    if factual is None:
         raise DataError(
             "Classification metrics need real rows: these twins were generated, so "
             f"their {label_column!r} column is not a true outcome. Build the twins "
             "from your labelled data with from_frame(...)."
         )
     y_true = true_labels(twins.frame, label_column, favorable)
-    factual = np.asarray(twins.factual, dtype=bool)
     trimmed = _without_column(scored, label_column)
     true_cols, protected, encoding, _ = _encoded(
         trimmed, attributes, include_features, y_true

@@ -100,3 +100,12 @@ def true_labels(frame: pd.DataFrame, label_column: str, favorable: Any) -> np.nd
             f"{sorted(map(str, observed))[:6]}; map it to two values first."
         )
     return (truth.to_numpy() == favorable).astype(np.int8)
+
+
+def real_rows(twins: Any) -> np.ndarray | None:
+    """The factual-row mask of twins of real rows (``from_frame``, or twins built
+    with ``factual=``), or ``None`` for generated twins, whose "factual" twin is a
+    generated profile and whose label columns are no real outcome."""
+    if twins.factual is None or twins.spec is not None:
+        return None
+    return np.asarray(twins.factual, dtype=bool)

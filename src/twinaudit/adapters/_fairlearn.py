@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from twinaudit.adapters._encoding import true_labels
+from twinaudit.adapters._encoding import real_rows, true_labels
 from twinaudit.adapters._lazy import import_fairlearn
 from twinaudit.exceptions import DataError
 
@@ -87,14 +87,14 @@ def to_metric_frame(
             y_pred=y_pred,
             sensitive_features=_sensitive(scored, attributes),
         )
-    if twins.factual is None:
+    factual = real_rows(twins)
+    if factual is None:
         raise DataError(
             "Label metrics need real rows: these twins were generated, so their "
             f"{label_column!r} column is not a true outcome. Build the twins from "
             "your labelled data with from_frame(...), or leave out label_column= "
             "for decision metrics."
         )
-    factual = np.asarray(twins.factual, dtype=bool)
     y_true = true_labels(twins.frame, label_column, scored.favorable_label)
     if metrics is None:
         from sklearn.metrics import accuracy_score

@@ -17,6 +17,7 @@ import pandas as pd
 
 from twinaudit._files import write_text
 from twinaudit.exceptions import DataError, UndefinedMetricWarning, did_you_mean
+from twinaudit.adapters._encoding import real_rows
 from twinaudit.generation import Twins, generate
 from twinaudit.metrics import (
     POPULATIONS,
@@ -246,15 +247,15 @@ class AuditReport:
                 f"{name!r} is reported on the {list(spec.populations)} "
                 f"population(s), not on {population!r}."
             )
-        if population not in self.populations:
-            raise DataError(
-                "This report has no 'observed' population: audit twins of real rows "
-                "(from_frame(...)) to measure the model on the real people."
-            )
         if spec.needs_labels and self.label_column is None:
             raise DataError(
                 f"{name!r} needs true labels; audit with y_true='<label column>' "
                 "(twins of real rows keep each row's label)."
+            )
+        if population not in self.populations:
+            raise DataError(
+                "This report has no 'observed' population: audit twins of real rows "
+                "(from_frame(...)) to measure the model on the real people."
             )
         if spec.needs_scores and self.scored.scores is None:
             raise DataError(
@@ -652,7 +653,7 @@ def report_from_scored(
 
     # -- the real people: factual rows ----------------------------------------------
     observed_rows = None
-    if _real_rows(twins):
+    if real_rows(twins) is not None:
         factual = np.asarray(twins.factual, dtype=bool)
         observed_rows = int(factual.sum())
         y_pred = scored.y_pred[factual]
@@ -730,12 +731,6 @@ def report_from_scored(
         policy=policy,
         notes=notes,
     )
-
-
-def _real_rows(twins: Twins) -> bool:
-    """Whether the twins mark factual rows of real people (``from_frame``, or
-    twins built with ``factual=``); generated twins have none."""
-    return twins.factual is not None and twins.spec is None
 
 
 def _decision_cells(favourable: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -965,7 +960,7 @@ def _labels(scored: ScoredTwins, y_true: Any) -> tuple[str | None, np.ndarray | 
     if y_true is None:
         return None, None
     twins = scored.twins
-    if not _real_rows(twins):
+    if real_rows(twins) is None:
         raise DataError(
             "y_true needs real rows: these twins were generated, so there is no real "
             "person whose outcome the label could be. Build the twins from your "
