@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from twinaudit._files import write_text
-from twinaudit.exceptions import DataError, UndefinedMetricWarning, did_you_mean
 from twinaudit.adapters._encoding import real_rows
+from twinaudit.exceptions import DataError, UndefinedMetricWarning, did_you_mean
 from twinaudit.generation import Twins, generate
 from twinaudit.metrics import (
     POPULATIONS,
