@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -58,13 +59,14 @@ def percentile_interval(
     valid = np.isfinite(reps)
     enough = valid.sum(axis=0) * 2 > reps.shape[0]
     reps = np.where(valid, reps, np.nan)
-    with np.errstate(invalid="ignore"), _quiet_nan():
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "All-NaN slice"
         low = np.nanquantile(reps, alpha, axis=0)
         high = np.nanquantile(reps, 1 - alpha, axis=0)
     return np.where(enough, low, np.nan), np.where(enough, high, np.nan)
 
 
-def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
+def benjamini_hochberg(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (``nan`` entries stay ``nan``)."""
     p = np.asarray(pvalues, dtype=float)
     out = np.full(p.shape, np.nan)
@@ -74,17 +76,3 @@ def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
 
         out[keep] = multipletests(p[keep], method="fdr_bh")[1]
     return out
-
-
-class _quiet_nan:
-    """Silence numpy's "All-NaN slice" warning inside nanquantile."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)

@@ -221,11 +221,17 @@ def where_bias_lives(
         raise DataError(f"random_state must be an integer. Got {random_state!r}.")
     largest = _largest_gaps(gaps, frame, top)
 
+    # Beyond TREE_SAMPLE profiles, quantiles and the tree come from a seeded sample;
+    # every count is made on all profiles.
+    sample = np.arange(n)
+    if n > TREE_SAMPLE:
+        rng = np.random.default_rng(int(random_state))
+        sample = np.sort(rng.choice(n, size=TREE_SAMPLE, replace=False))
     features = [_feature(frame[name], name, min_leaf) for name in frame.columns]
     bin_rows: list[dict[str, Any]] = []
     for feat in features:
-        bin_rows.extend(_bin_rows(feat, edges_for[feat.name], flips))
-    rule_rows = _rules(features, flips, max_depth, min_leaf, int(random_state))
+        bin_rows.extend(_bin_rows(feat, edges_for[feat.name], flips, sample))
+    rule_rows = _rules(features, flips, sample, max_depth, min_leaf, int(random_state))
     return Where(
         bins=pd.DataFrame(bin_rows, columns=list(BIN_COLUMNS)).astype(
             {"profiles": np.int64, "flips": np.int64, "flip_rate": float}
@@ -422,11 +428,12 @@ def _feature(column: pd.Series, name: Any, min_leaf: int) -> _Feature:
     ):
         x = column.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(x)
-        with np.errstate(invalid="ignore"):
+        if pd.api.types.is_integer_dtype(dtype):
+            whole = True
+        else:
             finite = x[~missing]
-            inf = np.isinf(finite)
-            # infinite values compare fine; they just are not whole numbers
-            whole = not inf.any() and bool(np.all(finite == np.floor(finite)))
+            with np.errstate(invalid="ignore"):
+                whole = bool(np.all(finite == np.floor(finite)))  # False with inf
         return _Feature(name, "number", x, missing, integer=whole)
     return _category(column, name, min_leaf)
 
@@ -473,7 +480,7 @@ def _display_order(kept: list[int], values: list[Any], dtype: Any) -> list[int]:
 
 
 def _bin_rows(
-    feat: _Feature, spec: int | np.ndarray, flips: np.ndarray
+    feat: _Feature, spec: int | np.ndarray, flips: np.ndarray, sample: np.ndarray
 ) -> list[dict[str, Any]]:
     if feat.kind == "category":
         if feat.levels == [OTHER]:
@@ -485,7 +492,8 @@ def _bin_rows(
     if isinstance(spec, np.ndarray):
         edges = _user_edges(feat, spec)
     elif len(x):
-        edges = _quantile_edges(feat, x, spec)
+        picked = feat.values[sample][~feat.missing[sample]]
+        edges = _quantile_edges(feat, x, picked, spec)
     else:
         edges = feat.values[:0]
     show = _formatter(feat)
@@ -601,48 +609,61 @@ def _user_edges(feat: _Feature, raw: np.ndarray) -> np.ndarray:
     return edges
 
 
-def _quantile_edges(feat: _Feature, x: np.ndarray, bins: int) -> np.ndarray:
-    """Quantile edges rounded to readable values (about two significant digits of
-    the bin width), equal edges merged; the rounded edges are the ones counted."""
+def _quantile_edges(
+    feat: _Feature, x: np.ndarray, sample: np.ndarray, bins: int
+) -> np.ndarray:
+    """Edges at the quantiles of ``sample`` rounded to readable values (about two
+    significant digits of the narrowest bin; whole days for dates), from the
+    smallest to the largest value of ``x``, equal edges merged. The rounded edges
+    are the ones counted."""
+    probs = np.linspace(0, 1, bins + 1)[1:-1]
     if feat.kind == "date":
-        q = np.quantile(x, np.linspace(0, 1, bins + 1), method="inverted_cdf")
         first, last = int(x.min()), int(x.max())
+        q = np.quantile(sample, probs, method="inverted_cdf")
         unit = next((u for u in _DATE_UNITS if u * 10 <= (last - first) / bins), 1)
         if feat.integer:
             unit = max(unit, _DAY)
-        cuts = -(-q[1:-1].astype(np.int64) // unit) * unit  # up to a whole unit
+        cuts = -(-q.astype(np.int64) // unit) * unit  # up to a whole unit
         start, stop = (first // unit) * unit, -(-last // unit) * unit
         cuts = cuts[(cuts > start) & (cuts < stop)]
         return np.unique(np.concatenate([[start], cuts, [stop]])).astype(np.int64)
-    finite = x[np.isfinite(x)]
-    if not len(finite):
-        return np.unique(np.asarray([x.min(), x.max()]))
-    quantiles = np.quantile(finite, np.linspace(0, 1, bins + 1))
-    low, high = float(quantiles[0]), float(quantiles[-1])
+    low, high = float(x.min()), float(x.max())
+    if not (math.isfinite(low) and math.isfinite(high)):
+        finite = x[np.isfinite(x)]
+        if not len(finite):
+            return np.unique(np.asarray([low, high]))
+        sample = sample[np.isfinite(sample)]
+        edges = _number_edges(
+            feat, float(finite.min()), float(finite.max()), sample, probs
+        )
+        if math.isinf(low):
+            edges = np.concatenate([[low], edges[1:] if len(edges) > 1 else edges])
+        if math.isinf(high):
+            edges = np.concatenate([edges[:-1] if len(edges) > 1 else edges, [high]])
+        return edges
+    return _number_edges(feat, low, high, sample, probs)
+
+
+def _number_edges(
+    feat: _Feature, low: float, high: float, sample: np.ndarray, probs: np.ndarray
+) -> np.ndarray:
+    if low == high or not len(sample):
+        return np.asarray([low, high]) if low != high else np.asarray([low])
+    quantiles = np.concatenate([[low], np.quantile(sample, probs), [high]])
     gaps = np.diff(quantiles)
-    gaps = gaps[gaps > 0]
-    if not len(gaps):
-        edges = np.asarray([low])
-    else:
-        # two significant digits of the narrowest bin
-        decimals = 1 - math.floor(math.log10(float(gaps.min())))
-        if feat.integer:
-            decimals = min(decimals, 0)
-        scale = 10.0**decimals
-        inner = quantiles[1:-1]
-        if feat.integer and decimals == 0:
-            inner = np.ceil(inner)
-        else:
-            inner = np.round(inner, decimals)
-        low_r = min(low, math.floor(low * scale) / scale)
-        high_r = max(high, math.ceil(high * scale) / scale)
-        inner = inner[(inner > low_r) & (inner < high_r)]
-        edges = np.unique(np.concatenate([[low_r], inner, [high_r]]))
-    if np.isneginf(x.min()):
-        edges = np.concatenate([[-np.inf], edges[1:] if len(edges) > 1 else edges])
-    if np.isposinf(x.max()):
-        edges = np.concatenate([edges[:-1] if len(edges) > 1 else edges, [np.inf]])
-    return edges
+    # two significant digits of the narrowest bin
+    decimals = 1 - math.floor(math.log10(float(gaps[gaps > 0].min())))
+    if feat.integer:
+        decimals = min(decimals, 0)
+    scale = 10.0**decimals
+    inner = quantiles[1:-1]
+    inner = (
+        np.ceil(inner) if feat.integer and decimals == 0 else np.round(inner, decimals)
+    )
+    start = min(low, math.floor(low * scale) / scale)
+    stop = max(high, math.ceil(high * scale) / scale)
+    inner = inner[(inner > start) & (inner < stop)]
+    return np.unique(np.concatenate([[start], inner, [stop]]))
 
 
 def _native(feat: _Feature, value: Any) -> Any:
@@ -697,6 +718,7 @@ class _Split:
 def _rules(
     features: list[_Feature],
     flips: np.ndarray,
+    rows: np.ndarray,
     max_depth: int,
     min_leaf: int,
     random_state: int,
@@ -708,10 +730,6 @@ def _rules(
         return [_rule_row(ALL_PROFILES, n, total)]
     from sklearn.tree import DecisionTreeClassifier
 
-    rows = np.arange(n)
-    if n > TREE_SAMPLE:
-        rng = np.random.default_rng(random_state)
-        rows = np.sort(rng.choice(n, size=TREE_SAMPLE, replace=False))
     in_sample = np.zeros(n, dtype=bool)
     in_sample[rows] = True
     y = flips[rows]

@@ -101,10 +101,13 @@ def _row(
         "model": name,
         "flip_rate": float(report.flip(attribute)["flip_rate"]),
     }
-    for metric in ("statistical_parity_difference", "disparate_impact"):
-        row[metric] = report.metric(metric, attribute)
-    for metric in ("demographic_parity_difference", "demographic_parity_ratio"):
-        row[metric] = report.metric(metric, attribute)
+    for metric in (
+        "statistical_parity_difference",
+        "disparate_impact",
+        "demographic_parity_difference",
+        "demographic_parity_ratio",
+    ):
+        row[metric] = float(report.metric(metric, attribute=attribute))
     row["accuracy"] = accuracy
     return row
 

@@ -616,7 +616,7 @@ def report_from_scored(
         grouping: Grouping,
         group_codes: list[dict[str, float]],
         cells: np.ndarray,
-        replicates: np.ndarray,
+        replicates: np.ndarray | None,
         has_labels: bool,
     ) -> None:
         g_rows, m_rows = group_metric_rows(
@@ -662,14 +662,21 @@ def report_from_scored(
             cells = cell_counts(codes, y_pred, truth, len(grouping.groups))
             flat = cells.ravel().astype(float)
             total = int(flat.sum())
-            replicates = (
+            observed_replicates = (
                 rng.multinomial(total, flat / total, size=n_boot).reshape(
                     (n_boot, *cells.shape)
                 )
                 if n_boot and total
                 else None
             )
-            add("observed", grouping, group_codes, cells, replicates, truth is not None)
+            add(
+                "observed",
+                grouping,
+                group_codes,
+                cells,
+                observed_replicates,
+                truth is not None,
+            )
         if truth is not None:
             metric_rows.append(
                 _theil_row(twins, factual, y_pred, truth, libraries, min_cell_size)
