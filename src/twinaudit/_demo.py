@@ -74,7 +74,6 @@ def render_demo(result: DemoResult, console: Any, show_pairs: int = 10) -> None:
     from rich.panel import Panel
     from rich.rule import Rule
 
-    from twinaudit.report._render import decision_table
 
     history = result.history
     men = history["Gender"] == "Male"
@@ -145,3 +144,43 @@ def interpretation(result: DemoResult) -> list[str]:
             )
         lines.append(line)
     return lines
+
+
+def decision_table(report: Any, n_pairs: int = 10) -> Any:
+    """The tutorial's table: a few pairs, each twin with its decision."""
+    from rich.table import Table
+
+    scored = report.scored
+    twins = scored.twins
+    frame = report.decisions(n_pairs)
+    table = Table(
+        title=f"First {min(n_pairs, twins.n_pairs)} twin pairs and the "
+        "model's decisions",
+        header_style="bold",
+    )
+    shown = [c for c in frame.columns if c not in ("decision", "decision_score")]
+    for column in shown:
+        table.add_column(str(column), overflow="fold")
+    table.add_column("decision")
+    if scored.scores is not None:
+        table.add_column("score", justify="right")
+    y_pred = scored.y_pred[: len(frame)]
+    for i, values in enumerate(frame.to_dict("records")):
+        cells = [_cell(values[c]) for c in shown]
+        style = "green" if y_pred[i] else "red"
+        verdict = "favourable" if y_pred[i] else "unfavourable"
+        cells.append(f"[{style}]{values['decision']} ({verdict})[/{style}]")
+        if scored.scores is not None:
+            cells.append(f"{values['decision_score']:.2f}")
+        end_section = (i + 1) % twins.n_variants == 0
+        table.add_row(*cells, end_section=end_section)
+    return table
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return f"{value:,}" if abs(int(value)) >= 10_000 else str(value)
+    text = str(value)
+    return text if len(text) <= 24 else text[:8] + "…"
