@@ -174,23 +174,19 @@ def fairlearn_group_metrics(
             sensitive_features=sensitive,
             sample_params={k: {"sample_weight": weight} for k in metrics},
         )
-        spreads = {
-            "demographic_parity_difference": fl.demographic_parity_difference,
-            "demographic_parity_ratio": fl.demographic_parity_ratio,
+        # The spreads as Fairlearn's own functions define them (for example
+        # equalized_odds_difference = max of the TPR and FPR differences), read off
+        # the one frame instead of building a frame per function.
+        difference = frame.difference(method="between_groups")
+        ratio = frame.ratio(method="between_groups")
+        out: dict[str, Any] = {
+            "demographic_parity_difference": _finite(difference["selection_rate"]),
+            "demographic_parity_ratio": _finite(ratio["selection_rate"]),
         }
         if labels:
-            spreads.update(
-                equalized_odds_difference=fl.equalized_odds_difference,
-                equalized_odds_ratio=fl.equalized_odds_ratio,
-            )
-        out: dict[str, Any] = {
-            name: _finite(
-                function(
-                    y_true, decision, sensitive_features=sensitive, sample_weight=weight
-                )
-            )
-            for name, function in spreads.items()
-        }
+            rates = ["true_positive_rate", "false_positive_rate"]
+            out["equalized_odds_difference"] = _finite(difference[rates].max())
+            out["equalized_odds_ratio"] = _finite(ratio[rates].min())
     by_group = frame.by_group
     out["by_group"] = {
         g: {m: _finite(by_group.loc[str(g), m]) for m in metrics}

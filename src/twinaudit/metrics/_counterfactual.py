@@ -14,8 +14,10 @@ when only one attribute varies):
   the privileged twin); McNemar's exact test is the sign test of these votes (with
   one setting it is the classical exact McNemar test);
 - its **score gap** is the mean over settings of ``score(u) - score(privileged)``;
-  the interval is a percentile bootstrap over profiles (a t interval on the
-  profile means beyond 20,000 profiles, where the two agree).
+  the interval is a percentile bootstrap over profiles: a multinomial draw over
+  the distinct gaps when there are few (trees, rules), resampled profiles up to
+  20,000 profiles, and a t interval on the profile means beyond, where the
+  bootstrap and the t interval agree.
 
 With two or more varied attributes, each intersection group (a combination of
 values) is also compared with the all-privileged combination.
@@ -143,6 +145,13 @@ def _gap_interval(
     mean = float(gap.mean())
     if n < 2 or float(gap.std()) == 0:
         return mean, mean
+    values, counts = np.unique(gap, return_counts=True)
+    if len(values) * 20 <= n:
+        # Few distinct gaps (trees, rules): resampling profiles is a multinomial
+        # draw over the distinct values, exact and cheap at any size.
+        draws = rng.multinomial(n, counts / n, size=n_boot)
+        low, high = percentile_interval(draws @ values / n, confidence)
+        return float(low), float(high)
     if n <= BOOTSTRAP_LIMIT:
         means = np.empty(n_boot)
         for start in range(0, n_boot, 100):
