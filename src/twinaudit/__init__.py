@@ -49,6 +49,11 @@ _EXPORTS = {
     "to_metric_frame": "twinaudit.adapters",
     # report
     "AuditReport": "twinaudit.report",
+    "Policy": "twinaudit.report",
+    "Rule": "twinaudit.report",
+    "Verdict": "twinaudit.report",
+    "load_policy": "twinaudit.report",
+    "save_policy": "twinaudit.report",
     "audit": "twinaudit.report",
     # mitigation
     "CounterfactualAugmentation": "twinaudit.mitigation",
@@ -71,20 +76,25 @@ __all__ = [
     "Integer",
     "LogNormal",
     "Normal",
+    "Policy",
     "ProtectedAttribute",
     "Provider",
     "Proxy",
     "Reweighing",
+    "Rule",
     "ScoredTwins",
     "TwinSpec",
     "Twins",
+    "Verdict",
     "audit",
     "check_twins",
     "from_frame",
     "generate",
     "iter_twins",
+    "load_policy",
     "load_spec",
     "mitigate",
+    "save_policy",
     "save_spec",
     "score",
     "to_binary_label_dataset",
@@ -117,7 +127,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         iter_twins,
     )
     from twinaudit.mitigation import CounterfactualAugmentation, Reweighing, mitigate
-    from twinaudit.report import AuditReport, audit
+    from twinaudit.report import (
+        AuditReport,
+        Policy,
+        Rule,
+        Verdict,
+        audit,
+        load_policy,
+        save_policy,
+    )
     from twinaudit.scoring import ScoredTwins, score
     from twinaudit.spec import (
         Categorical,

@@ -23,6 +23,7 @@ from twinaudit.metrics import (
     POPULATIONS,
     REGISTRY,
     SOURCES,
+    Comparison,
     Grouping,
     adjust_pvalues,
     any_flip,
@@ -33,11 +34,13 @@ from twinaudit.metrics import (
     group_metric_rows,
     metric_row,
     pattern_counts,
+    profile_gaps,
     proportion_interval,
     theil_index,
 )
+from twinaudit.metrics._where import where_bias_lives
 from twinaudit.scoring import ScoredTwins, score
-from twinaudit.spec import ProtectedAttribute, TwinSpec
+from twinaudit.spec import Identifier, ProtectedAttribute, TwinSpec
 
 if TYPE_CHECKING:
     from twinaudit.report._policy import Policy, Verdict
@@ -697,6 +700,7 @@ def report_from_scored(
     adjust_pvalues(counterfactual, cochran)
     metric_rows.extend(_counterfactual_rows(counterfactual, scored.scores is not None))
     flipped, n = any_flip(decisions)
+    where = _where(scored, items, label_column, bins, random_state)
     low, high = proportion_interval(flipped, n, confidence)
     metric_rows.append(
         metric_row(
@@ -734,9 +738,59 @@ def report_from_scored(
         min_cell_size=min_cell_size,
         label_column=label_column,
         observed_rows=observed_rows,
-        where=None,
+        where=where,
         policy=policy,
         notes=notes,
+    )
+
+
+def _where(
+    scored: ScoredTwins,
+    items: Sequence[Comparison],
+    label_column: str | None,
+    bins: Any,
+    random_state: int,
+    top: int = 10,
+) -> Any:
+    """Where the bias lives: the base profiles' own features (not the protected
+    attributes, their proxies or the label) against whether they flip."""
+    twins = scored.twins
+    decisions = scored.decision_matrix()
+    hidden = {twins.pair_column, *twins.moving_columns, label_column}
+    hidden |= {a.name for a in twins.protected}
+    if twins.spec is not None:  # identifiers describe no one
+        hidden |= {f.name for f in twins.spec.fields if isinstance(f, Identifier)}
+    columns = [c for c in twins.frame.columns if c not in hidden]
+    profiles = twins.frame[columns].iloc[:: twins.n_variants].reset_index(drop=True)
+    for column in columns:
+        series = profiles[column]
+        text = series.dtype.kind not in "biufmM" and not isinstance(
+            series.dtype, pd.CategoricalDtype
+        )
+        # A text column with a value per profile is an identifier, not a trait.
+        if text and series.nunique() > max(50, len(series) // 2):
+            profiles = profiles.drop(columns=[column])
+    flipped = (decisions != decisions[:, :1]).any(axis=1)
+    scores = scored.score_matrix()
+    gaps = None
+    if scores is not None:
+        parts = []
+        for item in items:
+            gap = profile_gaps(scores, item)
+            keep = np.argsort(-np.abs(gap), kind="stable")[:top]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "pair": keep,
+                        "attribute": item.attribute,
+                        "group": [item.group] * len(keep),
+                        "score_gap": gap[keep],
+                    }
+                )
+            )
+        gaps = pd.concat(parts, ignore_index=True) if parts else None
+    return where_bias_lives(
+        profiles, flipped, gaps, bins=bins, top=top, random_state=random_state
     )
 
 
