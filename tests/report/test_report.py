@@ -329,3 +329,44 @@ def test_the_same_seed_gives_the_same_intervals():
     a = audit(model, loan_twin_spec(3), n_pairs=300, libraries=False)
     b = audit(model, loan_twin_spec(3), n_pairs=300, libraries=False)
     pd.testing.assert_frame_equal(a.metrics, b.metrics)
+
+
+# -- verdicts ------------------------------------------------------------------------
+def test_the_tutorial_tree_fails_the_four_fifths_rule(loan_report):
+    from twinaudit.report import Policy
+
+    verdict = loan_report.verdict(Policy.four_fifths())
+    assert verdict.status == "fail" and verdict.exit_code == 1
+    assert json.loads(loan_report.to_json())["verdict"] is None
+
+
+@pytest.mark.parametrize("n_pairs, status", [(100, "inconclusive"), (1000, "pass")])
+def test_a_blind_model_passes_once_the_audit_is_large_enough(n_pairs, status):
+    from twinaudit.report import Policy, Rule
+
+    def blind(frame):
+        return (frame["Income"] > 60_000).astype(int).to_numpy()
+
+    policy = Policy([Rule("flip_rate", max=0.01)])
+    report = audit(
+        blind,
+        loan_twin_spec(1),
+        n_pairs=n_pairs,
+        policy=policy,
+        libraries=False,
+        allow_unread=True,
+    )
+    assert report.verdict().status == status
+    assert json.loads(report.to_json())["verdict"]["status"] == status
+
+
+def test_a_policy_sets_the_confidence():
+    from twinaudit.report import Policy
+
+    policy = Policy.four_fifths(significance=0.1)
+    report = audit(sex_model, spec_of(SEX_LAST), n_pairs=200, policy=policy)
+    assert report.confidence == pytest.approx(0.9)
+    with pytest.raises(DataError, match=re.escape("disagrees with the policy")):
+        audit(sex_model, spec_of(SEX_LAST), confidence=0.95, policy=policy)
+    with pytest.raises(DataError, match=re.escape("No policy to check")):
+        audit(sex_model, spec_of(SEX_LAST), n_pairs=50).verdict()
