@@ -196,20 +196,15 @@ def where_bias_lives(
     >>> profiles = pd.DataFrame({"income": np.arange(10) * 10_000,
     ...                          "job": ["a", "b"] * 5})
     >>> where = where_bias_lives(profiles, profiles["income"] < 40_000, bins=2)
-    >>> where.rules[["rule", "profiles", "flip_rate"]]
-                   rule  profiles  flip_rate
-    0  income ≤ 30,000         4        1.0
-    1  income ≥ 30,001         6        0.0
-    >>> where.bins[["feature", "bin", "profiles", "flips"]]
-      feature                bin  profiles  flips
-    0  income      [0, 45,000)         5      4
-    1  income  [45,000, 90,000]         5      0
-    2     job                  a         5      2
-    3     job                  b         5      2
+    >>> where.rules[["rule", "profiles", "flips"]].values.tolist()
+    [['income ≤ 30,000', 4, 4], ['income ≥ 30,001', 6, 0]]
+    >>> where.bins[["bin", "profiles", "flips"]].values.tolist()
+    [['[0, 45,000)', 5, 4], ['[45,000, 90,000]', 5, 0], ['a', 5, 2], ['b', 5, 2]]
     """
     frame, flips = _check_profiles(profiles, flipped)
     n = len(frame)
     edges_for = _check_bins(bins, frame)
+    given = set(bins) if isinstance(bins, Mapping) else set()
     for name, value, low in (("max_depth", max_depth, 1), ("top", top, 0)):
         _check_int(name, value, low)
     if min_profiles is None:
@@ -230,6 +225,12 @@ def where_bias_lives(
     features = [_feature(frame[name], name, min_leaf) for name in frame.columns]
     bin_rows: list[dict[str, Any]] = []
     for feat in features:
+        if feat.kind == "category" and feat.name in given:
+            raise DataError(
+                f"bins has an entry for {feat.name!r}, but {feat.name!r} is "
+                "categorical and is binned one bin per value; remove "
+                f"{feat.name!r} from bins."
+            )
         bin_rows.extend(_bin_rows(feat, edges_for[feat.name], flips, sample))
     rule_rows = _rules(features, flips, sample, max_depth, min_leaf, int(random_state))
     return Where(
@@ -319,7 +320,9 @@ def _check_bins(bins: Any, frame: pd.DataFrame) -> dict[Any, int | np.ndarray]:
                         f"of edges. Got {spec!r}."
                     )
                 out[name] = int(spec)
-            elif isinstance(spec, str) or not isinstance(spec, Sequence | np.ndarray):
+            elif isinstance(spec, str) or not isinstance(
+                spec, Sequence | np.ndarray | pd.Series | pd.Index
+            ):
                 raise DataError(
                     f"bins for {name!r} must be a number of quantile bins or a list "
                     f"of increasing edges. Got {spec!r}."
@@ -404,6 +407,7 @@ class _Feature:
     missing: np.ndarray
     integer: bool = False  # numbers: whole numbers; dates: whole days
     levels: list[str] = field(default_factory=list)
+    tz: Any = None  # dates: the column's time zone (values are its local times)
 
     @property
     def label(self) -> str:
@@ -414,13 +418,14 @@ def _feature(column: pd.Series, name: Any, min_leaf: int) -> _Feature:
     dtype = column.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
         times = pd.DatetimeIndex(column)
-        if times.tz is not None:
+        tz = times.tz
+        if tz is not None:  # bins and rules in the column's local time
             times = times.tz_localize(None)
         missing = np.asarray(times.isna())
-        values = times.asi8.copy()
+        values = times.as_unit("ns").asi8.copy()
         values[missing] = 0
         whole = not (values[~missing] % _DAY).any()
-        return _Feature(name, "date", values, missing, integer=whole)
+        return _Feature(name, "date", values, missing, integer=whole, tz=tz)
     if (
         pd.api.types.is_numeric_dtype(dtype)
         and not pd.api.types.is_bool_dtype(dtype)
@@ -469,7 +474,8 @@ def _category(column: pd.Series, name: Any, min_leaf: int) -> _Feature:
 
 def _display_order(kept: list[int], values: list[Any], dtype: Any) -> list[int]:
     if isinstance(dtype, pd.CategoricalDtype):
-        return sorted(kept)  # factorize keeps the categories' order
+        position = {v: i for i, v in enumerate(dtype.categories)}
+        return sorted(kept, key=lambda i: position[values[i]])
     try:
         return sorted(kept, key=lambda i: values[i])
     except TypeError:
@@ -485,8 +491,11 @@ def _bin_rows(
     if feat.kind == "category":
         if feat.levels == [OTHER]:
             return []  # every value is rare (an identifier): nothing to show
-        none = [np.nan] * len(feat.levels)
-        return _rows(feat, feat.levels, none, none, feat.values, flips)
+        size = len(feat.levels)
+        none = [np.nan] * size
+        profiles = np.bincount(feat.values, minlength=size)
+        flipped = np.bincount(feat.values[flips], minlength=size)
+        return _rows(feat, feat.levels, none, none, profiles, flipped)
     present = ~feat.missing
     x = feat.values[present]
     if isinstance(spec, np.ndarray):
@@ -497,32 +506,19 @@ def _bin_rows(
     else:
         edges = feat.values[:0]
     show = _formatter(feat)
-    # Codes: 0 below the first edge, 1..m the bins, m + 1 above the last edge,
-    # m + 2 missing. One distinct value makes one bin [c, c].
+    # Bins: below the first edge, [e0, e1), ..., [e(k-1), ek], above the last edge,
+    # missing. One distinct value makes one bin [c, c].
     k = len(edges) - 1
-    m = max(k, 1) if len(edges) else 0
-    labels: list[str] = []
-    lows: list[Any] = []
-    highs: list[Any] = []
-    codes = np.full(len(feat.values), m + 2, dtype=np.int64)
+    labels: list[str] = [""]
+    lows: list[Any] = [np.nan]
+    highs: list[Any] = [np.nan]
     if len(edges):
-        if len(edges) <= 64:  # a pass per edge beats a binary search per value
-            idx = np.full(len(x), -1, dtype=np.int64)
-            for edge in edges[:-1]:
-                idx += x >= edge
-        else:
-            idx = np.searchsorted(edges, x, side="right") - 1
-        idx[x == edges[-1]] = m - 1
-        idx[x > edges[-1]] = m
-        codes[present] = idx + 1
-        first, last = _native(feat, edges[0]), _native(feat, edges[-1])
-        labels.append(f"< {show(edges[0])}")
-        lows.append(np.nan)
-        highs.append(first)
+        labels[0] = f"< {show(edges[0])}"
+        highs[0] = _native(feat, edges[0])
         if k == 0:
             labels.append(f"[{show(edges[0])}, {show(edges[0])}]")
-            lows.append(first)
-            highs.append(first)
+            lows.append(_native(feat, edges[0]))
+            highs.append(_native(feat, edges[0]))
         for i in range(k):
             low, high = edges[i], edges[i + 1]
             close = "]" if i == k - 1 else ")"
@@ -536,19 +532,42 @@ def _bin_rows(
             lows.append(_native(feat, low))
             highs.append(_native(feat, high))
         labels.append(f"> {show(edges[-1])}")
-        lows.append(last)
+        lows.append(_native(feat, edges[-1]))
         highs.append(np.nan)
     else:
-        labels.extend(["", ""])  # no value at all: only the missing bin
-        lows.extend([np.nan, np.nan])
-        highs.extend([np.nan, np.nan])
+        labels.append("")  # no value at all: only the missing bin
+        lows.append(np.nan)
+        highs.append(np.nan)
     labels.append(MISSING)
     lows.append(np.nan)
     highs.append(np.nan)
-    rows = _rows(feat, labels, lows, highs, codes, flips)
+    missing = [int(feat.missing.sum()), int((feat.missing & flips).sum())]
+    profiles = np.asarray([*_interval_counts(x, edges), missing[0]])
+    flipped = np.asarray(
+        [*_interval_counts(feat.values[present & flips], edges), missing[1]]
+    )
+    rows = _rows(feat, labels, lows, highs, profiles, flipped)
     # Bins inside the range are always shown; the others only when they hold
     # profiles (values outside the user's edges, missing values).
-    return [row for i, row in enumerate(rows) if (1 <= i <= m) or row["profiles"] > 0]
+    inside = range(1, len(labels) - 2) if len(edges) else range(0)
+    return [row for i, row in enumerate(rows) if i in inside or row["profiles"] > 0]
+
+
+def _interval_counts(x: np.ndarray, edges: np.ndarray) -> list[int]:
+    """Values below ``edges[0]``, in each bin ``[e(i), e(i+1))`` (the last one
+    closed; ``[c, c]`` for one edge), and above ``edges[-1]``."""
+    if not len(edges):
+        return [0, 0]
+    if len(edges) <= 64:  # one pass per edge beats sorting the values
+        at_least = [int(np.count_nonzero(x >= edge)) for edge in edges]
+        above = int(np.count_nonzero(x > edges[-1]))
+    else:
+        ordered = np.sort(x)
+        at_least = (len(x) - np.searchsorted(ordered, edges, side="left")).tolist()
+        above = len(x) - int(np.searchsorted(ordered, edges[-1], side="right"))
+    bins = [at_least[i] - at_least[i + 1] for i in range(len(edges) - 2)]
+    bins.append(at_least[max(len(edges) - 2, 0)] - above)  # the closed last bin
+    return [len(x) - at_least[0], *bins, above]
 
 
 def _rows(
@@ -556,12 +575,9 @@ def _rows(
     labels: list[str],
     lows: list[Any],
     highs: list[Any],
-    codes: np.ndarray,
-    flips: np.ndarray,
+    profiles: np.ndarray,
+    flipped: np.ndarray,
 ) -> list[dict[str, Any]]:
-    size = len(labels)
-    profiles = np.bincount(codes, minlength=size)
-    flipped = np.bincount(codes[flips], minlength=size)
     return [
         {
             "feature": feat.label,
@@ -572,28 +588,27 @@ def _rows(
             "flips": int(flipped[i]),
             "flip_rate": flipped[i] / profiles[i] if profiles[i] else np.nan,
         }
-        for i in range(size)
+        for i in range(len(labels))
     ]
 
 
 def _user_edges(feat: _Feature, raw: np.ndarray) -> np.ndarray:
     name = feat.name
     problem = f"The bin edges for {name!r} must be at least two increasing "
-    if feat.kind == "category":
-        raise DataError(
-            f"bins gives edges for {name!r}, but {name!r} is categorical and is "
-            f"binned one bin per value; remove {name!r} from bins."
-        )
     try:
         if feat.kind == "date":
             if any(isinstance(v, bool | float | int | np.number) for v in raw):
                 raise ValueError
-            times = pd.DatetimeIndex(pd.to_datetime(list(raw)))
-            if times.tz is not None:
-                times = times.tz_localize(None)
-            if times.isna().any():
+            stamps = [pd.Timestamp(v) for v in raw]
+            if any(ts is pd.NaT for ts in stamps):
                 raise ValueError
-            edges: np.ndarray = times.asi8
+            stamps = [
+                ts.tz_convert(feat.tz).tz_localize(None)
+                if ts.tz is not None and feat.tz is not None
+                else ts.tz_localize(None)
+                for ts in stamps
+            ]
+            edges: np.ndarray = np.asarray([ts.as_unit("ns").value for ts in stamps])
         else:
             if any(isinstance(v, bool | str) for v in raw):
                 raise ValueError
@@ -619,12 +634,12 @@ def _quantile_edges(
     probs = np.linspace(0, 1, bins + 1)[1:-1]
     if feat.kind == "date":
         first, last = int(x.min()), int(x.max())
-        q = np.quantile(sample, probs, method="inverted_cdf")
+        q = np.quantile(sample - first, probs)  # offsets keep float precision
         unit = next((u for u in _DATE_UNITS if u * 10 <= (last - first) / bins), 1)
         if feat.integer:
             unit = max(unit, _DAY)
-        cuts = -(-q.astype(np.int64) // unit) * unit  # up to a whole unit
         start, stop = (first // unit) * unit, -(-last // unit) * unit
+        cuts = start + np.ceil((q + (first - start)) / unit).astype(np.int64) * unit
         cuts = cuts[(cuts > start) & (cuts < stop)]
         return np.unique(np.concatenate([[start], cuts, [stop]])).astype(np.int64)
     low, high = float(x.min()), float(x.max())
@@ -655,15 +670,22 @@ def _number_edges(
     decimals = 1 - math.floor(math.log10(float(gaps[gaps > 0].min())))
     if feat.integer:
         decimals = min(decimals, 0)
-    scale = 10.0**decimals
     inner = quantiles[1:-1]
     inner = (
         np.ceil(inner) if feat.integer and decimals == 0 else np.round(inner, decimals)
     )
-    start = min(low, math.floor(low * scale) / scale)
-    stop = max(high, math.ceil(high * scale) / scale)
+    start = min(low, _round_to(low, decimals, math.floor))
+    stop = max(high, _round_to(high, decimals, math.ceil))
     inner = inner[(inner > start) & (inner < stop)]
     return np.unique(np.concatenate([[start], inner, [stop]]))
+
+
+def _round_to(value: float, decimals: int, how: Any) -> float:
+    """``value`` rounded down (``how=math.floor``) or up to ``decimals`` places."""
+    if decimals <= 0:
+        unit = 10 ** (-decimals)
+        return float(how(value / unit) * unit)
+    return round(how(value * 10**decimals) / 10**decimals, decimals)
 
 
 def _native(feat: _Feature, value: Any) -> Any:
@@ -931,11 +953,11 @@ def _describe(path: list[tuple[_Split, bool]], usable: list[_Feature]) -> str:
 
 
 def _category_text(feat: _Feature, chosen: set[int]) -> str:
-    """``x = a``, ``x in {a, b}``, or the complement when it is shorter or the
-    chosen levels include ``(other)``."""
+    """``x = a``, ``x in {a, b}``, or the complement (``x ≠ a``, ``x not in {a, b}``)
+    when it is shorter, or as short and free of ``(other)``."""
     rest = set(range(len(feat.levels))) - chosen
     other = feat.levels.index(OTHER) if OTHER in feat.levels else -1
-    negate = other in chosen or len(rest) < len(chosen)
+    negate = len(rest) < len(chosen) or (len(rest) == len(chosen) and other in chosen)
     labels = [feat.levels[i] for i in sorted(rest if negate else chosen)]
     if len(labels) == 1:
         return f"{feat.label} {'≠' if negate else '='} {labels[0]}"
