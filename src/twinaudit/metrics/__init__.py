@@ -32,6 +32,7 @@ from twinaudit.metrics._stats import (
     proportion_interval,
     wilson_interval,
 )
+from twinaudit.metrics._where import Where, where_bias_lives
 
 __all__ = [
     "BOOTSTRAP_LIMIT",
@@ -42,6 +43,7 @@ __all__ = [
     "Comparison",
     "Grouping",
     "Metric",
+    "Where",
     "adjust_pvalues",
     "any_flip",
     "benjamini_hochberg",
@@ -60,5 +62,6 @@ __all__ = [
     "profile_gaps",
     "proportion_interval",
     "theil_index",
+    "where_bias_lives",
     "wilson_interval",
 ]

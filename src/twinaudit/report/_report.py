@@ -37,8 +37,8 @@ from twinaudit.metrics import (
     profile_gaps,
     proportion_interval,
     theil_index,
+    where_bias_lives,
 )
-from twinaudit.metrics._where import where_bias_lives
 from twinaudit.scoring import ScoredTwins, score
 from twinaudit.spec import Identifier, ProtectedAttribute, TwinSpec
 
