@@ -41,14 +41,17 @@ def test_demo_tells_the_whole_story(tmp_path):
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "546 of 546 pairs with income below 80,000 flip" in text
-    assert "Disparity metrics" in text and "AIF360 reweighing" in text
+    assert "disparate impact" in text and "AIF360 reweighing" in text
     assert "counterfactual augmentation" in text
     data = json.loads(out.read_text())
-    assert data["pairs"] == 1000 and data["flipped_pairs"] == 546
+    assert data["pairs"] == 1000 and data["headline"]["flipped_profiles"] == 546
     assert "0 of 454 at or above 80,000 do (the tree splits at income 79,997.0)" in text
     again = runner.invoke(app, ["demo", "--json", str(out)])
-    assert again.exit_code == 1
-    assert "already exists" in again.output
+    assert again.exit_code == 2
+    assert again.stderr == (
+        f"error: {str(out)!r} already exists; pass overwrite=True (--force on the "
+        "command line) to replace it.\n"
+    )
 
 
 def test_generate_writes_csv_equal_to_the_api(spec_file, tmp_path):
@@ -94,8 +97,8 @@ def test_generate_never_overwrites_and_leaves_no_partial_file(spec_file, tmp_pat
     out = tmp_path / "twins.csv"
     out.write_text("my data")
     result = runner.invoke(app, ["generate", str(spec_file), "-o", str(out)])
-    assert result.exit_code == 1
-    assert "already exists" in result.output
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr
     assert out.read_text() == "my data"
     assert (
         runner.invoke(
@@ -110,12 +113,13 @@ def test_bad_specs_and_options_exit_with_a_message(tmp_path, spec_file):
     bad = tmp_path / "bad.yaml"
     bad.write_text(SPEC.replace("high: 120000", "high: 1"))
     result = runner.invoke(app, ["generate", str(bad), "-o", str(tmp_path / "x.csv")])
-    assert result.exit_code == 1
-    assert "'low' must be at most 'high'" in result.output
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert "'low' must be at most 'high'" in result.stderr
     result = runner.invoke(
         app, ["generate", str(spec_file), "-o", str(tmp_path / "x.txt")]
     )
-    assert result.exit_code == 1 and "use a .csv or .parquet file name" in result.output
+    assert result.exit_code == 2 and "use a .csv or .parquet file name" in result.stderr
     result = runner.invoke(
         app,
         ["generate", str(spec_file), "-o", str(tmp_path / "x.csv"), "--mode", "loose"],
@@ -130,17 +134,69 @@ def test_validate_lists_the_columns(spec_file):
     assert "2 twins per pair" in result.output
 
 
+def test_validate_exits_2_on_a_missing_or_malformed_spec(tmp_path):
+    missing = tmp_path / "missing.yaml"
+    result = runner.invoke(app, ["validate", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: Spec file {str(missing)!r} does not exist.\n"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("protected: [\n")
+    result = runner.invoke(app, ["validate", str(broken)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: Spec file {str(broken)!r} is not valid")
+    assert "Traceback" not in result.output
+
+
+def test_a_bug_in_any_command_exits_70(monkeypatch, spec_file):
+    import twinaudit.spec
+
+    def buggy(path):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(twinaudit.spec, "load_spec", buggy)
+    result = runner.invoke(app, ["validate", str(spec_file)])
+    assert result.exit_code == 70
+    assert result.stderr == (
+        "internal error: KeyError: 'oops'. This is a bug in twinaudit; please report "
+        "it with the command you ran (TWINAUDIT_DEBUG=1 shows the traceback).\n"
+    )
+
+
+def test_the_docstring_documents_the_exit_codes():
+    import twinaudit.cli as cli
+
+    for code, meaning in [
+        (cli.EXIT_OK, "0: success"),
+        (cli.EXIT_FAIL, "1: ``audit --policy``: the verdict is ``fail``"),
+        (cli.EXIT_INPUT, "2: usage or input error"),
+        (cli.EXIT_INCONCLUSIVE, "3: ``audit --policy``: the verdict is"),
+        (cli.EXIT_INTERNAL, "70: internal error"),
+        (cli.EXIT_INTERRUPTED, "130: interrupted"),
+    ]:
+        assert f"- {code}: " in cli.__doc__ and meaning in " ".join(cli.__doc__.split())
+    from twinaudit.report._policy import EXIT_CODES
+
+    assert dict(EXIT_CODES) == {
+        "pass": cli.EXIT_OK,
+        "fail": cli.EXIT_FAIL,
+        "inconclusive": cli.EXIT_INCONCLUSIVE,
+    }
+
+
 def test_version_and_help():
     assert runner.invoke(app, ["--version"]).output.startswith("twinaudit 0.1.0")
-    assert "demo" in runner.invoke(app, ["--help"]).output
+    listing = runner.invoke(app, ["--help"]).output
+    assert "demo" in listing and "audit" in listing
 
 
-def test_help_is_fast_and_imports_nothing_heavy():
+@pytest.mark.parametrize("command", [[], ["audit"]])
+def test_help_is_fast_and_imports_nothing_heavy(command):
     code = (
-        "import sys, runpy\nsys.argv = ['twinaudit', '--help']\n"
+        f"import sys, runpy\nsys.argv = ['twinaudit', *{command!r}, '--help']\n"
         "try:\n    runpy.run_module('twinaudit.cli', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('pandas', 'aif360', 'fairlearn', 'mimesis', 'sklearn') "
+        "heavy = [m for m in ('pandas', 'aif360', 'fairlearn', 'mimesis', 'sklearn', "
+        "'skops') "
         "if m in sys.modules]\nprint('HEAVY', heavy)"
     )
     out = subprocess.run(

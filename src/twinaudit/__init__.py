@@ -60,6 +60,7 @@ _EXPORTS = {
     "Reweighing": "twinaudit.mitigation",
     "mitigate": "twinaudit.mitigation",
     # files
+    "load_model": "twinaudit._models",
     "write_twins": "twinaudit._io",
 }
 
@@ -91,6 +92,7 @@ __all__ = [
     "from_frame",
     "generate",
     "iter_twins",
+    "load_model",
     "load_policy",
     "load_spec",
     "mitigate",
@@ -118,6 +120,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from twinaudit._io import write_twins
+    from twinaudit._models import load_model
     from twinaudit.adapters import to_binary_label_dataset, to_metric_frame
     from twinaudit.generation import (
         Twins,

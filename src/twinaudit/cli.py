@@ -1,22 +1,39 @@
-"""The command line: ``twinaudit demo``, ``twinaudit generate``, ``twinaudit validate``.
+"""The command line: ``twinaudit audit``, ``demo``, ``generate``, ``validate``.
 
-Heavy imports (pandas, Mimesis, AIF360, Fairlearn) happen inside the commands, so
-``twinaudit --help`` stays fast.
+Heavy imports (pandas, Mimesis, AIF360, Fairlearn, skops) happen inside the
+commands, so ``twinaudit --help`` stays fast.
 
-Exit codes: 0 success, 1 bad input (a twinaudit error, message on stderr), 2 usage.
+Exit codes, for CI:
+
+- 0: success (for ``audit --policy``: the verdict is ``pass``);
+- 1: ``audit --policy``: the verdict is ``fail``;
+- 2: usage or input error: a bad option, a missing, malformed or refused file, any
+  twinaudit error (one line on stderr says what was wrong and how to fix it);
+- 3: ``audit --policy``: the verdict is ``inconclusive`` (an interval straddles a
+  threshold, a cell is too small: audit more pairs);
+- 70: internal error, a bug in twinaudit (``EX_SOFTWARE`` of ``sysexits.h``):
+  please report it;
+- 130: interrupted (Ctrl-C).
+
+No traceback is shown unless the environment variable ``TWINAUDIT_DEBUG`` is ``1``.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+import sys
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 import typer
+from typer.exceptions import TyperException
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from twinaudit.spec import Mode
 
 app = typer.Typer(
@@ -29,6 +46,20 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_INPUT = 2
+EXIT_INCONCLUSIVE = 3
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+ReportFormat = Literal["console", "json", "md", "html"]
+
+
+class CommandLineError(Exception):
+    """Options that do not fit together (exit code 2); raised by the commands and
+    printed like every input error."""
+
 
 def _console(stderr: bool = False) -> Any:
     """A Rich console; wide enough for the tables when writing to a file or pipe."""
@@ -40,22 +71,91 @@ def _console(stderr: bool = False) -> Any:
     return console
 
 
+def _error(message: str, prefix: str = "error") -> None:
+    """One message on stderr, never wrapped (CI logs keep it whole)."""
+    label = typer.style(f"{prefix}:", fg="red", bold=True)
+    typer.echo(f"{label} {message}", err=True)
+
+
+def _input_error_types() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "a user file is wrong", from the modules already loaded
+    (the safety net behind the commands' own checks)."""
+    import tomllib
+
+    kinds: list[type[BaseException]] = [
+        OSError,
+        UnicodeDecodeError,
+        tomllib.TOMLDecodeError,
+    ]
+    if "yaml" in sys.modules:
+        kinds.append(sys.modules["yaml"].YAMLError)
+    if "pandas" in sys.modules:
+        errors = sys.modules["pandas"].errors
+        kinds += [errors.ParserError, errors.EmptyDataError]
+    return tuple(kinds)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        return f"{exc.strerror}: {str(exc.filename)!r}."
+    return str(exc) or type(exc).__name__
+
+
+def _show_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
+    """Each warning once, as one ``warning:`` line (no source line, no path)."""
+    from twinaudit.exceptions import TwinauditWarning
+
+    seen: set[str] = set()
+    for record in caught:
+        message = str(record.message)
+        if not issubclass(record.category, TwinauditWarning):
+            message = f"{record.category.__name__}: {message}"
+        if message not in seen:
+            seen.add(message)
+            label = typer.style("warning:", fg="yellow", bold=True)
+            typer.echo(f"{label} {message}", err=True)
+
+
 def _friendly_errors(func: F) -> F:
-    """Print twinaudit errors as one clear message and exit with status 1."""
+    """Print errors as one clear line on stderr and exit with the documented code
+    (2 input error, 70 bug, 130 interrupted); print warnings as one line each."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from twinaudit.exceptions import TwinauditError
+        from twinaudit.exceptions import TwinauditError, TwinauditWarning
 
         try:
-            return func(*args, **kwargs)
-        except TwinauditError as exc:
-            from rich.markup import escape
+            with warnings.catch_warnings(record=True) as caught:
+                # twinaudit's own warnings are part of the output; others follow
+                # the filters in force (shown by default, errors in the test suite).
+                warnings.simplefilter("always", TwinauditWarning)
+                try:
+                    return func(*args, **kwargs)
+                finally:
+                    _show_warnings(caught)  # before the error, in the order raised
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # an exit code already chosen, or a usage error typer prints
+        except KeyboardInterrupt as exc:
+            _error("interrupted.")
+            raise typer.Exit(EXIT_INTERRUPTED) from exc
+        except Exception as exc:
+            if os.environ.get("TWINAUDIT_DEBUG") == "1":
+                import traceback
 
-            _console(stderr=True).print(
-                f"[bold red]error:[/bold red] {escape(str(exc))}"
+                traceback.print_exception(exc, file=sys.stderr)
+            if isinstance(exc, TwinauditError | CommandLineError):
+                _error(str(exc))
+                raise typer.Exit(EXIT_INPUT) from exc
+            if isinstance(exc, _input_error_types()):
+                _error(_describe(exc))
+                raise typer.Exit(EXIT_INPUT) from exc
+            _error(
+                f"{type(exc).__name__}: {exc}. This is a bug in twinaudit; please "
+                "report it with the command you ran (TWINAUDIT_DEBUG=1 shows the "
+                "traceback).",
+                prefix="internal error",
             )
-            raise typer.Exit(1) from exc
+            raise typer.Exit(EXIT_INTERNAL) from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -81,6 +181,373 @@ def main_callback(
     ] = False,
 ) -> None:
     """Audit machine-learning models for bias with counterfactual twins."""
+
+
+# -- audit ---------------------------------------------------------------------------
+def _parse_protected(items: Sequence[str]) -> dict[str, str]:
+    """``["sex=Male", ...]`` as ``{"sex": "Male"}`` (split at the first ``=``)."""
+    parsed: dict[str, str] = {}
+    for item in items:
+        column, sep, value = item.partition("=")
+        if not sep or not column or not value:
+            raise CommandLineError(
+                "--protected must be COLUMN=PRIVILEGED, e.g. --protected sex=Male. "
+                f"Got {item!r}."
+            )
+        if column in parsed:
+            raise CommandLineError(
+                f"--protected names column {column!r} twice ({parsed[column]!r} and "
+                f"{value!r}); give each protected column once, with its privileged "
+                "value."
+            )
+        parsed[column] = value
+    return parsed
+
+
+def _read_data(path: Path) -> pd.DataFrame:
+    """The rows of a CSV (or Parquet) file, each failure a :class:`DataError`."""
+    import pandas as pd
+
+    from twinaudit.exceptions import DataError
+
+    if not path.exists():
+        raise DataError(f"Data file {str(path)!r} does not exist.")
+    if path.is_dir():
+        raise DataError(f"Data file {str(path)!r} is a directory, not a file.")
+    parquet = path.suffix.lower() == ".parquet"
+    try:
+        return pd.read_parquet(path) if parquet else pd.read_csv(path)
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"Data file {str(path)!r} is empty.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        kind = "Parquet" if parquet else "CSV"
+        reason = str(exc).strip().rstrip(".")
+        raise DataError(
+            f"Cannot read data file {str(path)!r} as {kind}: {reason}."
+        ) from exc
+
+
+def _shown(values: Sequence[str], limit: int = 10) -> str:
+    listed = ", ".join(repr(v) for v in values[:limit])
+    more = f", ... ({len(values)} values)" if len(values) > limit else ""
+    return f"[{listed}{more}]"
+
+
+def _privileged_values(
+    frame: pd.DataFrame, protected: Mapping[str, str], source: str
+) -> dict[str, Any]:
+    """Each ``--protected`` text as the value of its column it spells (CSV values are
+    read as numbers where they look like numbers, the options are text)."""
+    from twinaudit.exceptions import DataError, did_you_mean
+
+    columns = [str(c) for c in frame.columns]
+    out: dict[str, Any] = {}
+    for column, text in protected.items():
+        if column not in frame.columns:
+            raise DataError(
+                f"--protected {column}={text}: {source} has no column {column!r}."
+                f"{did_you_mean(column, columns)} Columns: {columns}."
+            )
+        values = frame[column].dropna().unique().tolist()
+        matches = [v for v in values if str(v) == text]
+        if not matches and frame[column].dtype.kind in "iuf":
+            try:
+                number = float(text)
+            except ValueError:
+                number = None
+            matches = [v for v in values if number is not None and v == number]
+        if not matches:
+            texts = [str(v) for v in sorted(values, key=lambda v: (str(type(v)), v))]
+            raise DataError(
+                f"--protected {column}={text}: {text!r} is not a value of column "
+                f"{column!r} in {source}, which holds {_shown(texts)}."
+                f"{did_you_mean(text, texts)}"
+            )
+        out[column] = matches[0]
+    return out
+
+
+def _favorable_label(model: Any, text: str) -> Any:
+    """The model's class spelled ``text`` (a number for a model without
+    ``classes_``, where ``text`` reads as one)."""
+    from twinaudit.exceptions import ModelError, did_you_mean
+
+    classes = getattr(model, "classes_", None)
+    if classes is not None:
+        labels = list(classes.tolist() if hasattr(classes, "tolist") else classes)
+        for label in labels:
+            if str(label) == text:
+                return label
+        texts = [str(label) for label in labels]
+        raise ModelError(
+            f"--favorable {text}: the model predicts {texts}, not {text!r}."
+            f"{did_you_mean(text, texts)}"
+        )
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _check_target(
+    frame: pd.DataFrame, target: str, protected: Mapping[str, Any], source: str
+) -> None:
+    from twinaudit.exceptions import DataError, did_you_mean
+
+    columns = [str(c) for c in frame.columns]
+    if target not in frame.columns:
+        raise DataError(
+            f"--target {target}: {source} has no column {target!r}."
+            f"{did_you_mean(target, columns)} Columns: {columns}."
+        )
+    if target in protected:
+        raise DataError(
+            f"--target {target}: the label column cannot also be a --protected "
+            "attribute; name the column of true labels."
+        )
+
+
+def _features(model: Any, frame: pd.DataFrame, target: str) -> list[str] | None:
+    """The columns to feed the model: its ``feature_names_in_`` (None here), never
+    the label column; every other column for a model that does not name them."""
+    from twinaudit.exceptions import DataError
+
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        if target in [str(n) for n in names]:
+            raise DataError(
+                f"--target {target}: the model reads {target!r} as a feature, so it "
+                "would see the true label. Name the label column the model was not "
+                "trained on, or retrain the model without it."
+            )
+        return None
+    if hasattr(model, "n_features_in_"):
+        return None  # fitted on an array: score() asks for the columns
+    return [str(c) for c in frame.columns if c != target]
+
+
+def _render(report: Any, fmt: ReportFormat, *, to_file: bool) -> str | None:
+    """The report as text in ``fmt``; None for the console on a terminal (printed
+    directly, with colours)."""
+    if fmt == "json":
+        return cast(str, report.to_json())
+    if fmt == "md":
+        return cast(str, report.to_markdown())
+    if fmt == "html":
+        return cast(str, report.to_html())
+    if not to_file:
+        return None
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    Console(file=buffer, width=120, color_system=None).print(report)
+    return buffer.getvalue()
+
+
+@app.command("audit")
+@_friendly_errors
+def audit_command(
+    model: Annotated[
+        Path,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Fitted model: .skops (loaded safely), or .pkl/.pickle/.joblib "
+            "with --trust-pickle.",
+            show_default=False,
+        ),
+    ],
+    spec: Annotated[
+        Path | None,
+        typer.Option(help="Spec file (.yaml, .yml, .toml) to generate twins from."),
+    ] = None,
+    pairs: Annotated[
+        int | None,
+        typer.Option(
+            "--pairs",
+            "-n",
+            min=1,
+            help="Pairs to generate from --spec (default 1,000).",
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="CSV (or Parquet) of real rows; each row gets its twins."),
+    ] = None,
+    protected: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--protected",
+            "-p",
+            metavar="COLUMN=PRIVILEGED",
+            help="A protected column of --data and its privileged value, as written "
+            "in the file (repeatable).",
+        ),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            help="Column of --data with the true labels (never fed to the model)."
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="Policy file (.yaml, .yml, .toml); sets the exit code."),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = "console",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the report here (default: stdout)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --out file if it exists.")
+    ] = False,
+    trust_pickle: Annotated[
+        bool,
+        typer.Option(
+            "--trust-pickle",
+            help="Load a pickle/joblib model. Loading a pickle runs code from the "
+            "file: only for files you trust.",
+        ),
+    ] = False,
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="TYPE",
+            help="A type to trust in a .skops file, e.g. sklearn.tree._tree.Tree "
+            "(repeatable).",
+        ),
+    ] = None,
+    favorable: Annotated[
+        str | None,
+        typer.Option(help="The favourable decision (default 1 for 0/1 models)."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Seed of the twins (overrides the spec's) and the intervals."
+        ),
+    ] = None,
+    confidence: Annotated[
+        float | None,
+        typer.Option(help="Level of the intervals (default 0.95, or the policy's)."),
+    ] = None,
+) -> None:
+    """Audit a model on counterfactual twins; the exit code is the policy's verdict.
+
+    Twins come from a spec (--spec) or from your rows (--data with --protected).
+    Exit codes: 0 pass (or no policy), 1 fail, 3 inconclusive, 2 usage or input
+    error, 70 internal error.
+    """
+    from twinaudit.exceptions import DataError
+
+    # Options first, before anything slow runs.
+    if (spec is None) == (data is None):
+        raise CommandLineError(
+            "Give either --spec SPEC (twins generated from a spec) or --data CSV "
+            "with --protected COLUMN=PRIVILEGED (twins of your rows), not "
+            f"{'both' if spec is not None else 'neither'}."
+        )
+    wanted: dict[str, str] = {}
+    if spec is not None:
+        if protected:
+            raise CommandLineError(
+                "--protected is only used with --data; a spec file declares its "
+                "protected attributes."
+            )
+        if target is not None:
+            raise CommandLineError(
+                "--target needs --data: twins generated from a spec have no true "
+                "labels."
+            )
+    else:
+        if pairs is not None:
+            raise CommandLineError(
+                "--pairs is only used with --spec; --data gives every row its twins."
+            )
+        if not protected:
+            raise CommandLineError(
+                "--data needs at least one --protected COLUMN=PRIVILEGED, e.g. "
+                "--protected sex=Male."
+            )
+        wanted = _parse_protected(protected)
+    if out is not None:
+        from twinaudit._files import refuse_overwrite
+
+        refuse_overwrite(out, force)
+        if not out.parent.is_dir():
+            raise DataError(
+                f"Cannot write the report to {str(out)!r}: the directory "
+                f"{str(out.parent)!r} does not exist."
+            )
+
+    # Inputs.
+    from twinaudit._models import load_model
+    from twinaudit.report import audit
+
+    loaded_policy = None
+    if policy is not None:
+        from twinaudit.report._policy import load_policy
+
+        loaded_policy = load_policy(policy)
+    fitted = load_model(model, trust_pickle=trust_pickle, trusted=trust or ())
+    favorable_label = None if favorable is None else _favorable_label(fitted, favorable)
+    options: dict[str, Any] = {}
+    if spec is not None:
+        import dataclasses
+
+        from twinaudit.spec import load_spec
+
+        twin_spec = load_spec(spec)
+        if seed is not None:
+            twin_spec = dataclasses.replace(twin_spec, seed=seed)
+        twins: Any = twin_spec
+        options["n_pairs"] = pairs
+    else:
+        from twinaudit.generation import from_frame
+
+        assert data is not None
+        frame = _read_data(data)
+        privileged = _privileged_values(frame, wanted, str(data))
+        if target is not None:
+            _check_target(frame, target, privileged, str(data))
+            options["y_true"] = target
+            options["features"] = _features(fitted, frame, target)
+        twins = from_frame(frame, protected=privileged, seed=seed or 0)
+    report = audit(
+        fitted,
+        twins,
+        favorable_label=favorable_label,
+        confidence=confidence,
+        policy=loaded_policy,
+        random_state=seed or 0,
+        **options,
+    )
+
+    # Output: rendered in full before a file is touched, written atomically.
+    text = _render(report, fmt, to_file=out is not None)
+    if out is not None:
+        from twinaudit._files import write_text
+
+        assert text is not None
+        write_text(out, text, overwrite=force)
+        typer.echo(f"Wrote the {fmt} report to {out}.", err=True)
+    elif text is None:
+        _console().print(report)
+    else:
+        typer.echo(text, nl=not text.endswith("\n"))
+    if loaded_policy is None:
+        return
+    verdict = report.verdict()
+    if out is not None or fmt != "console":
+        typer.echo(str(verdict), err=True)
+    raise typer.Exit(verdict.exit_code)
 
 
 @app.command()
