@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from twinaudit.metrics import (
-    REGISTRY,
     Grouping,
     cell_counts,
     decision_counts,
@@ -171,8 +170,13 @@ def test_group_rows_name_the_undefined_reason_and_small_cells():
     di = [m for m in metrics if m["metric"] == "disparate_impact"]
     assert [m["group"] for m in di] == ["a", "c"]
     assert di[0]["undefined"] == (
-        "disparate impact of race='a' on the observed population is undefined: "
-        f"{REGISTRY['disparate_impact'].undefined}."
+        "disparate impact of race='a' on the observed population is undefined: the "
+        "privileged group ('b') is never favoured."
+    )
+    eod = [m for m in metrics if m["metric"] == "equal_opportunity_difference"]
+    assert eod[0]["undefined"] == (
+        "equal opportunity difference of race='a' on the observed population is "
+        "undefined: the privileged group ('b') has no favourable labels."
     )
     assert all(m["too_small"] for m in di)  # the privileged group has 5 rows
     spd = [m for m in metrics if m["metric"] == "statistical_parity_difference"]

@@ -269,10 +269,14 @@ def test_undefined_metrics_are_nan_with_the_reason_and_one_warning():
     assert math.isnan(di)
     assert di.undefined == (
         "disparate impact of sex='F' on the twins population is undefined: the "
-        "privileged group is never favoured."
+        "privileged group ('M') is never favoured."
     )
     assert di.undefined in report.notes
-    assert json.loads(report.to_json())["metrics"][3]["value"] is None
+    rows = json.loads(report.to_json())["metrics"]
+    di_row = next(r for r in rows if r["metric"] == "disparate_impact")
+    assert di_row["value"] is None and di_row["undefined"] == di.undefined
+    dpd = report.metric("demographic_parity_difference")
+    assert dpd.group is None and dpd.undefined is None
 
 
 # -- output and views ----------------------------------------------------------------

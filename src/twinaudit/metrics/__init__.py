@@ -22,6 +22,7 @@ from twinaudit.metrics._group import (
     group_metric_rows,
     group_values,
     metric_row,
+    result_frame,
     theil_index,
 )
 from twinaudit.metrics._registry import POPULATIONS, REGISTRY, SOURCES, Metric
@@ -61,6 +62,7 @@ __all__ = [
     "percentile_interval",
     "profile_gaps",
     "proportion_interval",
+    "result_frame",
     "theil_index",
     "where_bias_lives",
     "wilson_interval",

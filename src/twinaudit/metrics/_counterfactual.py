@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from twinaudit.metrics._group import result_frame
 from twinaudit.metrics._stats import (
     benjamini_hochberg,
     mcnemar_exact,
@@ -239,7 +240,7 @@ def counterfactual_table(
                 }
             )
         rows.append(row)
-    return pd.DataFrame(rows, columns=_COLUMNS), histograms
+    return result_frame(rows, _COLUMNS), histograms
 
 
 _COLUMNS = [
@@ -327,9 +328,9 @@ def cochran_table(
                     "undefined": undefined,
                 }
             )
-    return pd.DataFrame(
+    return result_frame(
         rows,
-        columns=[
+        [
             "attribute",
             "setting",
             "values",

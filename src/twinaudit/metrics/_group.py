@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from twinaudit.metrics._registry import REGISTRY
 from twinaudit.metrics._stats import percentile_interval
@@ -147,8 +148,45 @@ def theil_index(cells: np.ndarray) -> float:
     return float((table * terms).sum() / n)
 
 
-def _reason(name: str, where: str) -> str:
-    return f"{REGISTRY[name].label} {where} is undefined: {REGISTRY[name].undefined}."
+def _reason(name: str, where: str, cause: str | None = None) -> str:
+    cause = cause or REGISTRY[name].undefined
+    return f"{REGISTRY[name].label} {where} is undefined: {cause}."
+
+
+def _cause(metric: str, i: int, p: int, cells: np.ndarray, reference: Any) -> str:
+    """Why ``metric`` of group ``i`` (against the privileged group ``p``) is
+    undefined, read off the counts ``[group, decision, label]``."""
+    counts = np.asarray(cells)
+    n = counts.sum(axis=(1, 2))
+    favourable = counts[:, 1, :].sum(axis=1)
+    positives = counts[:, :, 1].sum(axis=1)
+    negatives = counts[:, :, 0].sum(axis=1)
+    needs = {
+        "selection_rate": [],
+        "accuracy": [],
+        "true_positive_rate": [(positives, "no favourable labels")],
+        "false_positive_rate": [(negatives, "no unfavourable labels")],
+        "precision": [(favourable, "no favourable decisions")],
+        "statistical_parity_difference": [],
+        "disparate_impact": [],
+        "equal_opportunity_difference": [(positives, "no favourable labels")],
+        "average_odds_difference": [
+            (positives, "no favourable labels"),
+            (negatives, "no unfavourable labels"),
+        ],
+    }[metric]
+    whose = [(i, "the group")]
+    if metric in _VERSUS:
+        whose.append((p, f"the privileged group ({reference!r})"))
+    for j, who in whose:
+        if n[j] == 0:
+            return f"{who} is empty"
+        for count, what in needs:
+            if count[j] == 0:
+                return f"{who} has {what}"
+    if metric == "disparate_impact" and favourable[p] == 0:
+        return f"the privileged group ({reference!r}) is never favoured"
+    return REGISTRY[metric].undefined
 
 
 def group_metric_rows(
@@ -232,7 +270,11 @@ def group_metric_rows(
                     value,
                     low,
                     high,
-                    None if np.isfinite(value) else _reason(metric, where),
+                    None
+                    if np.isfinite(value)
+                    else _reason(
+                        metric, where, _cause(metric, i, p, cells, grouping.reference)
+                    ),
                     bool(small[i]),
                 )
             )
@@ -251,7 +293,11 @@ def group_metric_rows(
                     value,
                     low,
                     high,
-                    None if np.isfinite(value) else _reason(metric, where),
+                    None
+                    if np.isfinite(value)
+                    else _reason(
+                        metric, where, _cause(metric, i, p, cells, grouping.reference)
+                    ),
                     bool(small[i] or small[p]),
                 )
             )
@@ -310,3 +356,26 @@ def _row(
 def metric_row(**kwargs: Any) -> dict[str, Any]:
     """A row of the metrics table (see :func:`group_metric_rows`)."""
     return _row(**kwargs)
+
+
+def result_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """A result table whose text and mixed columns keep ``None`` (pandas would turn
+    them into its string type, where ``None`` becomes ``nan``), and whose numeric
+    and boolean columns get numeric and boolean dtypes."""
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    for column in columns:
+        values = frame[column].tolist()
+        if values and all(isinstance(v, bool | np.bool_) for v in values):
+            frame[column] = frame[column].astype(bool)
+        elif values and all(
+            isinstance(v, int | float | np.number)
+            and not isinstance(v, bool | np.bool_)
+            for v in values
+        ):
+            kind = (
+                "int64"
+                if all(isinstance(v, int | np.integer) for v in values)
+                else "float64"
+            )
+            frame[column] = frame[column].astype(kind)
+    return frame

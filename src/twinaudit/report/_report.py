@@ -36,10 +36,11 @@ from twinaudit.metrics import (
     pattern_counts,
     profile_gaps,
     proportion_interval,
+    result_frame,
     theil_index,
     where_bias_lives,
 )
-from twinaudit.scoring import ScoredTwins, score
+from twinaudit.scoring import ScoredTwins, model_input, score
 from twinaudit.spec import Identifier, ProtectedAttribute, TwinSpec
 
 if TYPE_CHECKING:
@@ -523,6 +524,12 @@ def audit(
             f"{type(twins).__name__}."
         )
     confidence = _confidence(confidence, policy)
+    if isinstance(y_true, str) and features is None and not hasattr(
+        model, "feature_names_in_"
+    ):
+        # A model that does not name its columns gets every twin column: not the
+        # true outcome.
+        features = [c for c in model_input(twins).columns if c != y_true]
     scored = score(
         model,
         twins,
@@ -716,7 +723,7 @@ def report_from_scored(
             too_small=n < min_cell_size,
         )
     )
-    metrics = pd.DataFrame(metric_rows, columns=list(metric_rows[0]))
+    metrics = result_frame(metric_rows, list(metric_rows[0]))
     notes = tuple(dict.fromkeys(metrics["undefined"].dropna().tolist()))
     if notes:
         warnings.warn(
@@ -728,7 +735,7 @@ def report_from_scored(
     return AuditReport(
         scored=scored,
         metrics=metrics,
-        groups=pd.DataFrame(group_rows),
+        groups=result_frame(group_rows, list(group_rows[0])),
         counterfactual=counterfactual,
         cochran=cochran,
         score_gaps=tuple(histograms),
