@@ -74,7 +74,6 @@ def render_demo(result: DemoResult, console: Any, show_pairs: int = 10) -> None:
     from rich.panel import Panel
     from rich.rule import Rule
 
-
     history = result.history
     men = history["Gender"] == "Male"
     console.print(Rule("[bold]twinaudit demo: the tutorial's loan audit[/bold]"))

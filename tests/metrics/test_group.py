@@ -205,3 +205,36 @@ def test_bootstrap_replicates_give_intervals_around_the_value():
     sel = next(m for m in metrics if m["metric"] == "selection_rate")
     # A 90% bootstrap interval of 5/10 is about +-0.26 wide.
     assert 0.15 < sel["high"] - sel["low"] < 0.7
+
+
+def test_a_rate_is_too_small_by_its_own_denominator():
+    """Issue found on Adult: 59 rows but 3 people with favourable labels. The TPR
+    rests on 3 people; the selection rate on 59."""
+    cells = np.array(
+        [
+            [[40, 2], [16, 1]],  # 59 rows, 3 positives
+            [[30, 10], [20, 40]],  # the privileged group: 100 rows, 50 positives
+        ],
+        dtype=float,
+    )
+    grouping = Grouping("race", ("a", "b"), 1)
+    groups, metrics = group_metric_rows(
+        "observed",
+        grouping,
+        cells,
+        None,
+        labels=True,
+        confidence=0.95,
+        min_cell_size=30,
+    )
+    flags = {(m["metric"], m["group"]): m["too_small"] for m in metrics}
+    assert flags[("selection_rate", "a")] is False
+    assert flags[("disparate_impact", "a")] is False
+    assert flags[("true_positive_rate", "a")] is True
+    assert flags[("equal_opportunity_difference", "a")] is True
+    assert flags[("average_odds_difference", "a")] is True
+    assert flags[("precision", "a")] is True  # 17 favourable decisions
+    assert flags[("false_positive_rate", "a")] is False  # 56 negatives
+    assert flags[("equalized_odds_difference", None)] is True
+    assert flags[("demographic_parity_difference", None)] is False
+    assert [g["too_small"] for g in groups] == [False, False]

@@ -804,6 +804,7 @@ def test_verdict_to_dict_has_the_report_schema_shape(lending_verdict):
                 "interval 0.42–0.49), below the minimum 0.8",
                 "checks": [
                     {
+                        "population": "twins",
                         "attribute": "sex",
                         "group": "F",
                         "value": 0.454,
@@ -814,6 +815,7 @@ def test_verdict_to_dict_has_the_report_schema_shape(lending_verdict):
                         "interval 0.42–0.49), below the minimum 0.8",
                     },
                     {
+                        "population": "observed",
                         "attribute": "sex",
                         "group": "F",
                         "value": 0.91,
@@ -834,6 +836,7 @@ def test_verdict_to_dict_has_the_report_schema_shape(lending_verdict):
                 "0–0.006), at or below the maximum 0.01",
                 "checks": [
                     {
+                        "population": "twins",
                         "attribute": "sex",
                         "group": "F",
                         "value": 0.0,

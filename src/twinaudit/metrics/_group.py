@@ -48,6 +48,25 @@ _SPREADS = (
 )
 
 
+# The count each metric divides by, per group: a metric is too small when it is
+# below min_cell_size for any group it compares.
+_DENOMINATOR = {
+    "selection_rate": "n",
+    "accuracy": "n",
+    "statistical_parity_difference": "n",
+    "disparate_impact": "n",
+    "demographic_parity_difference": "n",
+    "demographic_parity_ratio": "n",
+    "true_positive_rate": "positives",
+    "equal_opportunity_difference": "positives",
+    "false_positive_rate": "negatives",
+    "precision": "favourable",
+    "average_odds_difference": "both",
+    "equalized_odds_difference": "both",
+    "equalized_odds_ratio": "both",
+}
+
+
 @dataclass(frozen=True)
 class Grouping:
     """The groups of one attribute (or one intersection of attributes).
@@ -219,6 +238,20 @@ def group_metric_rows(
     n = np.asarray(cells).sum(axis=(-2, -1))
     positives = np.asarray(cells)[..., :, 1].sum(axis=-1)
     small = n < min_cell_size
+    # A rate rests on its own denominator: a TPR on 3 people with favourable labels
+    # is too small however many rows the group has (and its bootstrap interval
+    # degenerates), so each metric is flagged by the counts it divides by.
+    counts = np.asarray(cells)
+    denominators = {
+        "n": n,
+        "positives": positives,
+        "negatives": counts[..., :, 0].sum(axis=-1),
+        "favourable": counts[..., 1, :].sum(axis=-1),
+    }
+    denominators["both"] = np.minimum(
+        denominators["positives"], denominators["negatives"]
+    )
+    thin = {k: v < min_cell_size for k, v in denominators.items()}
     p = grouping.privileged
     name = grouping.attribute
     rates = GROUP_RATES if labels else GROUP_RATES[:1]
@@ -275,7 +308,7 @@ def group_metric_rows(
                     else _reason(
                         metric, where, _cause(metric, i, p, cells, grouping.reference)
                     ),
-                    bool(small[i]),
+                    bool(thin[_DENOMINATOR[metric]][i]),
                 )
             )
         if i == p:
@@ -298,10 +331,12 @@ def group_metric_rows(
                     else _reason(
                         metric, where, _cause(metric, i, p, cells, grouping.reference)
                     ),
-                    bool(small[i] or small[p]),
+                    bool(
+                        thin[_DENOMINATOR[metric]][i] or thin[_DENOMINATOR[metric]][p]
+                    ),
                 )
             )
-    any_small = bool(small[n > 0].any()) if (n > 0).any() else True
+    present = n > 0
     for metric in spreads:
         value = float(values[metric])
         low, high = interval(metric, None)
@@ -317,7 +352,9 @@ def group_metric_rows(
                 low,
                 high,
                 None if np.isfinite(value) else _reason(metric, where),
-                any_small,
+                bool(thin[_DENOMINATOR[metric]][present].any())
+                if present.any()
+                else True,
             )
         )
     return group_rows, metric_rows
@@ -372,10 +409,6 @@ def result_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame
             and not isinstance(v, bool | np.bool_)
             for v in values
         ):
-            kind = (
-                "int64"
-                if all(isinstance(v, int | np.integer) for v in values)
-                else "float64"
-            )
-            frame[column] = frame[column].astype(kind)
+            integers = all(isinstance(v, int | np.integer) for v in values)
+            frame[column] = np.asarray(values, dtype=np.int64 if integers else float)
     return frame

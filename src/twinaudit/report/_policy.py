@@ -648,6 +648,7 @@ class Check:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, in the report schema's ``checks`` shape (nan as ``None``)."""
         return {
+            "population": self.population,
             "attribute": self.attribute,
             "group": self.group,
             "value": _json_float(self.value),

@@ -524,8 +524,10 @@ def audit(
             f"{type(twins).__name__}."
         )
     confidence = _confidence(confidence, policy)
-    if isinstance(y_true, str) and features is None and not hasattr(
-        model, "feature_names_in_"
+    if (
+        isinstance(y_true, str)
+        and features is None
+        and not hasattr(model, "feature_names_in_")
     ):
         # A model that does not name its columns gets every twin column: not the
         # true outcome.
@@ -1149,6 +1151,8 @@ def _report_dict(report: AuditReport) -> dict[str, Any]:
                 "definition": REGISTRY[name].definition,
                 "parity": finite_or_none(REGISTRY[name].parity),
                 "direction": REGISTRY[name].direction,
+                "libraries": list(REGISTRY[name].libraries),
+                "undefined": REGISTRY[name].undefined,
             }
             for name in used
         },
