@@ -110,15 +110,20 @@ def test_string_labels_need_a_favourable_label(twins):
         (
             lambda frame: np.ones(3),
             ModelError,
-            "The model returned predictions of shape (3,) "
+            "The model <lambda> returned predictions of shape (3,) "
             "for 400 twins; it must return one decision per row.",
         ),
         (
             lambda frame: np.full(len(frame), np.nan),
             ModelError,
-            "The model returned NaN predictions",
+            "The model <lambda> returned 400 missing (NaN) decision(s) for 400 twins; "
+            "it must return a decision for every twin.",
         ),
-        (lambda frame: frame["Income"] / 1000.0, ModelError, "distinct scores"),
+        (
+            lambda frame: frame["Income"] / 1000.0,
+            ModelError,
+            "The model <lambda> returned 200 distinct scores (e.g. [30.",
+        ),
         (
             lambda frame: frame["nope"],
             ModelError,
@@ -145,12 +150,21 @@ def test_a_model_needing_a_column_the_twins_lack(twins):
 
 
 def test_multiclass_and_regression_models_are_refused(twins):
-    X = model_input(twins, features=["Income"])
+    X = model_input(twins, features=["Income", "Gender_Code"])
     multi = DecisionTreeClassifier().fit(X, np.arange(400) % 3)
-    with pytest.raises(ModelError, match="has 3 classes"):
+    with pytest.raises(
+        ModelError,
+        match=re.escape(
+            "The model DecisionTreeClassifier has 3 classes [0, 1, 2]; twinaudit "
+            "audits binary decisions."
+        ),
+    ):
         score(multi, twins)
     reg = LinearRegression().fit(X, np.arange(400.0))
-    with pytest.raises(ModelError, match="distinct scores"):
+    with pytest.raises(
+        ModelError,
+        match=re.escape("The model LinearRegression returned 400 distinct scores"),
+    ):
         score(reg, twins)
 
 

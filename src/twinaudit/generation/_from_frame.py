@@ -41,8 +41,12 @@ def from_frame(
     data : DataFrame
         Real rows (a test set, say).
     protected : sequence of ProtectedAttribute, or mapping
-        The attributes to vary, or ``{column: privileged value}`` (other values are
-        read from the data).
+        The attributes to vary, or ``{column: privileged value}``: the values are
+        then read from the column, which must hold the privileged value and at
+        least one other value. Declare a :class:`ProtectedAttribute` to make twins
+        with a value the data lacks, or to give the model's column and codes
+        (``model_column=``, ``encoding=``) when the model reads the attribute under
+        another name, as the tutorial's ``Gender_Code``.
     proxies : sequence of Proxy
         Proxy columns to regenerate. In ``proxy`` mode each counterfactual twin gets
         a value generated for its own attribute value and the factual twin keeps the
@@ -79,7 +83,7 @@ def from_frame(
             "pair_column=... name for the pair id."
         )
     frame = data.reset_index(drop=True)
-    attributes = _attributes(protected, frame, require_privileged=False)
+    attributes = _attributes(protected, frame, where="data")
     names = [p.name for p in attributes]
     varied_names = list(names if vary is None else vary)
     for name in varied_names:
@@ -171,9 +175,23 @@ def _values_like(
     """The attribute values for ``codes``, in the original column's dtype."""
     array = np.empty(len(values), dtype=object)
     array[:] = list(values)
+    dtype = original.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        # Declared values the data's categories lack become categories too (a
+        # cast would turn them into NaN).
+        extra = [v for v in values if v not in set(dtype.categories.tolist())]
+        if extra:
+            dtype = pd.CategoricalDtype(
+                [*dtype.categories.tolist(), *extra], ordered=dtype.ordered
+            )
+        return pd.Series(
+            pd.Categorical.from_codes(
+                dtype.categories.get_indexer(pd.Index(array))[codes], dtype=dtype
+            )
+        )
     series = pd.Series(array[codes])
     try:
-        return series.astype(original.dtype)
+        return series.astype(dtype)
     except (TypeError, ValueError):
         return series.infer_objects()
 

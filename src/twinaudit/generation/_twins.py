@@ -21,37 +21,22 @@ _SHOWN = 5  # examples shown in an invariant error
 
 
 def _attributes(
-    protected: ProtectedLike, frame: pd.DataFrame, require_privileged: bool = True
+    protected: ProtectedLike, frame: pd.DataFrame, where: str = "twins"
 ) -> tuple[ProtectedAttribute, ...]:
     """Accept ProtectedAttribute objects, or ``{column: privileged value}`` with the
-    values read from the data."""
+    values read from the data (``where`` says which: "twins" or "data")."""
     if isinstance(protected, Mapping):
-        out = []
-        for name, privileged in protected.items():
-            _require_columns(frame, [name], "protected attribute")
-            column = frame[name]
-            if column.isna().any():
-                raise DataError(
-                    f"Protected column {name!r} has {int(column.isna().sum())} missing "
-                    "value(s); fill or drop them first."
-                )
-            if isinstance(column.dtype, pd.CategoricalDtype):
-                values = [v for v in column.cat.categories if v in set(column.unique())]
-            else:
-                values = sorted(
-                    column.unique().tolist(), key=lambda v: (str(type(v)), v)
-                )
-            if privileged not in values and require_privileged:
-                raise DataError(
-                    f"The privileged value {privileged!r} of {name!r} does not occur "
-                    f"in the twins, which hold {values}; pass one of those."
-                )
-            if privileged in values:
-                values.remove(privileged)
-            values.insert(0, privileged)
-            out.append(ProtectedAttribute(name, values, privileged))
-        return tuple(out)
-    attributes = tuple(protected)
+        attributes = tuple(
+            _attribute_from_column(frame, name, privileged, where)
+            for name, privileged in protected.items()
+        )
+    elif isinstance(protected, str) or not isinstance(protected, Iterable):
+        raise DataError(
+            "'protected' must be ProtectedAttribute objects or a mapping "
+            f"{{column: privileged value}}. Got {protected!r}."
+        )
+    else:
+        attributes = tuple(protected)
     for p in attributes:
         if not isinstance(p, ProtectedAttribute):
             raise DataError(
@@ -61,6 +46,92 @@ def _attributes(
     if not attributes:
         raise DataError("'protected' must name at least one protected attribute.")
     return attributes
+
+
+def _attribute_from_column(
+    frame: pd.DataFrame, name: str, privileged: Any, where: str
+) -> ProtectedAttribute:
+    """The attribute ``name`` with the values its column holds, privileged first."""
+    _require_columns(frame, [name], "protected attribute")
+    column = frame[name]
+    missing = int(column.isna().sum())
+    if missing:
+        raise DataError(
+            f"Protected column {name!r} in the {where} has {missing} missing "
+            "value(s); fill or drop them first."
+        )
+    present = column.unique()
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the categories' order
+        seen = set(present.tolist())
+        values = [v for v in column.cat.categories.tolist() if v in seen]
+    else:
+        values = sorted(pd.Series(present).tolist(), key=lambda v: (str(type(v)), v))
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    declare = f"ProtectedAttribute({name!r}, values=[...], privileged=...)"
+    if len(values) < 2:
+        if where == "data":
+            shown = [privileged, *values] if not _contains(values, privileged) else []
+            listed = (
+                ", ".join(map(_show, shown)) if shown else f"{_show(values[0])}, ..."
+            )
+            declare = (
+                f"ProtectedAttribute({name!r}, values=[{listed}], "
+                f"privileged={_show(privileged)})"
+            )
+        raise DataError(
+            f"Protected column {name!r} holds only one value in the {where} "
+            f"({_show(values[0])}); an attribute needs at least two values to "
+            f"compare. Declare its values with {declare}."
+        )
+    matches = [v for v in values if _same(privileged, v)]
+    if not matches:
+        holds = "holds" if where == "data" else "hold"
+        fix = (
+            f", or declare the values with {declare} to make twins with a value the "
+            "data lacks."
+            if where == "data"
+            else "."
+        )
+        raise DataError(
+            f"The privileged value {_show(privileged)} of protected attribute "
+            f"{name!r} does not occur in the {where}, which {holds} {values}."
+            f"{suggest_value(privileged, values)} Pass one of those values{fix}"
+        )
+    privileged = matches[0]
+    values.remove(privileged)
+    return ProtectedAttribute(name, [privileged, *values], privileged)
+
+
+def _contains(values: Sequence[Any], value: Any) -> bool:
+    return any(_same(value, v) for v in values)
+
+
+def suggest_value(value: Any, values: Sequence[Any]) -> str:
+    """``" Did you mean X?"`` for the value of ``values`` that ``value`` most likely
+    meant (the same text in another case or type, a close spelling, or an
+    abbreviation), or ``""``."""
+    text = str(value).lower()
+    for v in values:
+        loose = False
+        try:
+            loose = bool(v == value) and not isinstance(value, str)
+        except Exception:  # pragma: no cover - exotic objects
+            loose = False
+        if loose or str(v).lower() == text:
+            return f" Did you mean {_show(v)}?"
+    strings = [v for v in values if isinstance(v, str)]
+    hint = did_you_mean(str(value), strings)
+    if hint:
+        return hint
+    if isinstance(value, str) and value:
+        prefixes = [
+            v
+            for v in strings
+            if v and (text.startswith(v.lower()) or v.lower().startswith(text))
+        ]
+        if len(prefixes) == 1:
+            return f" Did you mean {prefixes[0]!r}?"
+    return ""
 
 
 def _require_columns(frame: pd.DataFrame, names: Iterable[str], what: str) -> None:
@@ -82,8 +153,16 @@ def value_codes(
     """Position of each row's value in ``attribute.values``; a clear error for
     missing or undeclared values."""
     values = list(attribute.values)
-    if isinstance(column, pd.Categorical) and list(column.categories) == values:
-        codes = np.asarray(column.codes, dtype=np.int64)
+    categorical = column.array if isinstance(column, pd.Series) else column
+    if isinstance(categorical, pd.Categorical) and _same_values(
+        categorical.categories, values
+    ):
+        codes = np.asarray(categorical.codes, dtype=np.int64)
+        if (codes < 0).any():
+            raise DataError(
+                f"Protected column {attribute.name!r} in the {where} has "
+                f"{int((codes < 0).sum())} missing value(s); fill or drop them first."
+            )
     else:
         series = pd.Series(column, copy=False)
         if series.isna().any():
@@ -115,13 +194,20 @@ def value_codes(
     return codes
 
 
+def _same_values(categories: pd.Index, values: Sequence[Any]) -> bool:
+    """Whether categories are exactly ``values``, in order and of the same types."""
+    return len(categories) == len(values) and all(
+        _same(c, v) for c, v in zip(categories.tolist(), values, strict=True)
+    )
+
+
 def _show(value: Any) -> str:
     """repr() of a value as the user wrote it (``0``, not ``np.int64(0)``)."""
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, bool | np.bool_) != isinstance(b, bool):
+    if isinstance(a, bool | np.bool_) != isinstance(b, bool | np.bool_):
         return False
     try:
         return bool(a == b)
@@ -145,10 +231,12 @@ class Twins:
     Parameters
     ----------
     frame : DataFrame
-        The twins. It is reordered into canonical order if needed.
+        The twins. Rows are put in canonical order (and the index reset) whenever
+        they are not already in it, with or without ``validate``.
     protected : sequence of ProtectedAttribute, or mapping
-        The protected attributes, or ``{column: privileged value}`` (the other
-        values are read from the data).
+        The protected attributes, or ``{column: privileged value}``: the values are
+        read from the column, which must hold the privileged value and at least one
+        other, and no missing value.
     proxies : sequence of str
         Columns allowed to differ within a pair besides the protected ones.
     pair_column : str
@@ -157,14 +245,20 @@ class Twins:
         Protected attributes that vary within pairs (all by default); the others
         must be constant within a pair.
     validate : bool
-        Check the invariant (the default). Twins made by :func:`generate` are correct
-        by construction and skip the check; call :meth:`check` to run it anyway.
+        Check that only the varied attributes and the proxies differ within a pair
+        (the default). Twins made by :func:`generate` are correct by construction
+        and skip it; call :meth:`check` to run it anyway. Either way the rows are
+        put in pair order, and a pair that misses or repeats a combination is
+        refused: every statistic reads the rows pair by pair.
 
     Raises
     ------
     TwinsInvariantError
         When a pair differs in an undeclared column, or misses or repeats a
         combination.
+    DataError
+        An empty table, a missing column, a missing or undeclared protected value,
+        or a privileged value the column does not hold.
 
     Examples
     --------
@@ -206,10 +300,26 @@ class Twins:
         _require_columns(frame, [pair_column], "pair")
         _require_columns(frame, names, "protected attribute")
         _require_columns(frame, self.proxies, "proxy")
+        if len(frame) == 0:
+            raise DataError("The twins table is empty; generate at least one pair.")
+        if factual is not None:
+            factual = np.asarray(factual, dtype=bool)
+            if factual.shape != (len(frame),):
+                raise DataError(
+                    f"'factual' must hold one flag per row ({len(frame)}). Got shape "
+                    f"{factual.shape}."
+                )
         self.frame = frame
         self.factual = factual
-        if validate:
+        # Every metric reads the rows pair by pair: put them in that order on every
+        # path. Checking the order is cheap (one pass); twins built in order, as
+        # generate() and from_frame() build them, are kept as they are.
+        if not self._in_pair_order():
             self._canonicalise()
+            self._check_combinations()
+        elif not _is_default_index(self.frame.index):
+            self.frame = self.frame.reset_index(drop=True)
+        if validate:
             self.check()
 
     # -- shape ---------------------------------------------------------------------
@@ -263,28 +373,81 @@ class Twins:
             combo = combo * len(p.values) + self.codes(p.name)
         return combo
 
+    def _in_pair_order(self) -> bool:
+        """Whether rows are already in canonical order: blocks of ``n_variants``
+        rows, one pair per block, each pair once, combinations in order. One
+        vectorised pass over the pair column and the varied attributes' codes."""
+        n, m = len(self.frame), self.n_variants
+        if n % m:
+            return False
+        grid = np.array(
+            list(
+                itertools.product(
+                    *(range(len(p.values)) for p in self.varied_attributes)
+                )
+            ),
+            dtype=np.int64,
+        ).reshape(m, -1)
+        for j, attribute in enumerate(self.varied_attributes):
+            codes = self._raw_codes(attribute)
+            expected = np.tile(grid[:, j].astype(codes.dtype), n // m)
+            if not np.array_equal(codes, expected):
+                return False
+        pairs = self.frame[self.pair_column].to_numpy()
+        if pairs.dtype.kind == "f" and np.isnan(pairs).any():
+            return False
+        firsts = pairs[::m]
+        # contiguous-stride comparisons (a broadcast compare is ten times slower)
+        for k in range(1, m):
+            if not np.array_equal(pairs[k::m], firsts):
+                return False
+        if firsts.dtype.kind in "iu" and (
+            len(firsts) < 2 or (firsts[1:] > firsts[:-1]).all()
+        ):
+            return True  # increasing ids (generate, from_frame): each pair once
+        return bool(pd.Index(firsts).is_unique) and not pd.isna(firsts).any()
+
+    def _raw_codes(self, attribute: ProtectedAttribute) -> np.ndarray:
+        """Like :meth:`codes`, in the categorical's own small integer type when the
+        column is a categorical of exactly the attribute's values (no copy)."""
+        column = self.frame[attribute.name]
+        array = column.array
+        if isinstance(array, pd.Categorical) and _same_values(
+            array.categories, attribute.values
+        ):
+            codes = np.asarray(array.codes)
+            if codes.min(initial=0) < 0:
+                return value_codes(column, attribute)  # names the missing values
+            return codes
+        return value_codes(column, attribute)
+
     def _canonicalise(self) -> None:
         """Sort rows into pair-major, combination order (stable)."""
         pair_codes, _ = pd.factorize(self.frame[self.pair_column], sort=False)
         if (pair_codes < 0).any():
-            raise DataError(f"The pair column {self.pair_column!r} has missing values.")
+            raise DataError(
+                f"The pair column {self.pair_column!r} has "
+                f"{int((pair_codes < 0).sum())} missing value(s); give every row "
+                "its pair's id."
+            )
         combo = self._combo_index()
         order = np.lexsort((combo, pair_codes))
-        if not np.array_equal(order, np.arange(len(order))):
-            self.frame = self.frame.iloc[order].reset_index(drop=True)
-            if self.factual is not None:
-                self.factual = self.factual[order]
-        elif not isinstance(self.frame.index, pd.RangeIndex):
-            self.frame = self.frame.reset_index(drop=True)
+        self.frame = self.frame.iloc[order].reset_index(drop=True)
+        if self.factual is not None:
+            self.factual = self.factual[order]
 
     def check(self) -> Twins:
         """Check the invariant; return ``self`` or raise :class:`TwinsInvariantError`.
 
         Assumes canonical order (as after construction).
         """
+        self._check_combinations()
+        self._check_columns()
+        return self
+
+    def _check_combinations(self) -> None:
+        """Each pair holds each combination of the varied values exactly once."""
         frame = self.frame
-        if len(frame) == 0:
-            raise DataError("The twins table is empty; generate at least one pair.")
         m = self.n_variants
         names = self.combinations()
         pair_codes, pair_values = pd.factorize(frame[self.pair_column], sort=False)
@@ -307,6 +470,11 @@ class Twins:
                 f"{rows.astype(object).to_dict('records')}. Drop incomplete pairs or "
                 "add the missing twins."
             )
+
+    def _check_columns(self) -> None:
+        """Only the varied attributes and the proxies differ within a pair."""
+        frame = self.frame
+        m = self.n_variants
         moving = set(self.moving_columns) | {self.pair_column}
         problems = []
         for column in frame.columns:
@@ -331,7 +499,6 @@ class Twins:
                 + "\nDeclare them as proxies (proxies=[...]) if they should follow the "
                 "protected attribute, or make them equal within each pair."
             )
-        return self
 
     # -- combining -----------------------------------------------------------------
     @classmethod
@@ -356,6 +523,10 @@ class Twins:
             factual=factual,
             validate=False,
         )
+
+
+def _is_default_index(index: pd.Index) -> bool:
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
 def _differs_within_pairs(column: pd.Series, m: int) -> np.ndarray:

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from twinaudit.exceptions import DataError, ModelError, did_you_mean
+from twinaudit.exceptions import (
+    DataError,
+    ModelError,
+    TwinauditWarning,
+    UnreadAttributeWarning,
+    did_you_mean,
+)
 from twinaudit.generation import Twins
+from twinaudit.generation._twins import suggest_value
+from twinaudit.spec import Derived, ProtectedAttribute
 
-__all__ = ["ScoredTwins", "model_input", "score"]
+__all__ = ["ScoreSource", "ScoredTwins", "model_input", "score"]
+
+#: Which method of the model gave :attr:`ScoredTwins.scores`.
+ScoreSource = Literal["predict_proba", "decision_function"]
+
+_SHOWN = 10  # columns listed in a message
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,13 +41,17 @@ class ScoredTwins:
     predictions : ndarray
         The model's raw predictions.
     scores : ndarray of float or None
-        The model's probability (or score) of the favourable decision, when it has
-        ``predict_proba``.
+        The model's score of the favourable decision: the probability of the
+        favourable class (``predict_proba``), or the decision function signed so
+        that higher favours the person (``decision_function``); None for a model
+        with neither.
     favorable_label : object
         The prediction counted as favourable.
     model_name : str
     features : tuple of str
         The columns passed to the model, in order.
+    score_source : {"predict_proba", "decision_function"} or None
+        The method that gave ``scores``.
     """
 
     twins: Twins
@@ -43,6 +61,18 @@ class ScoredTwins:
     favorable_label: Any
     model_name: str
     features: tuple[str, ...]
+    score_source: ScoreSource | None = None
+
+    def __post_init__(self) -> None:
+        if self.score_source not in (None, *get_args(ScoreSource)):
+            raise ModelError(
+                f"score_source must be one of {list(get_args(ScoreSource))} or None. "
+                f"Got {self.score_source!r}."
+            )
+        if self.scores is None and self.score_source is not None:
+            raise ModelError(
+                f"score_source is {self.score_source!r} but there are no scores."
+            )
 
     @property
     def n_pairs(self) -> int:
@@ -143,28 +173,58 @@ def score(
     *,
     favorable_label: Any = None,
     features: Sequence[str] | None = None,
+    allow_unread: bool = False,
 ) -> ScoredTwins:
     """Run ``model`` on ``twins``.
+
+    The model runs once for its decisions (``predict``) and, when it has them,
+    once for its scores: ``predict_proba`` (the favourable class's column, found
+    by its position in ``classes_``), else ``decision_function`` (signed so that
+    higher favours the person). A scoring method that fails raises
+    :class:`~twinaudit.exceptions.ModelError` rather than leaving the scores out
+    silently.
 
     Parameters
     ----------
     model : estimator or callable
         A fitted scikit-learn estimator or pipeline (anything with ``predict``), or
-        a callable ``DataFrame -> decisions``.
+        a callable ``DataFrame -> decisions``. A pandas Series is matched to the
+        rows by its index.
     twins : Twins
     favorable_label : object, optional
         The favourable prediction. Defaults to ``1``/``True`` for 0/1 models;
-        required when the model predicts other labels.
+        required when the model predicts other labels. It must be one of the
+        model's ``classes_`` (or of the labels it returned).
     features : sequence of str, optional
         Columns to pass, in order. Defaults to the model's ``feature_names_in_``, or
         every twin column except the pair id.
+    allow_unread : bool
+        Audit a varied attribute that none of the model's inputs follows (it then
+        finds no bias by construction) with an
+        :class:`~twinaudit.exceptions.UnreadAttributeWarning` instead of an error.
 
     Returns
     -------
     ScoredTwins
+
+    Raises
+    ------
+    ModelError
+        The model cannot score the twins, does not return one binary decision per
+        row, or does not read a varied attribute (unless ``allow_unread``).
+
+    Examples
+    --------
+    >>> from twinaudit.datasets import loan_applications, loan_model, loan_twin_spec
+    >>> from twinaudit.generation import generate
+    >>> scored = score(loan_model(loan_applications()), generate(loan_twin_spec(), 4))
+    >>> scored.decision_matrix().shape, scored.score_source
+    ((4, 2), 'predict_proba')
     """
     if not isinstance(twins, Twins):
         raise DataError(f"score needs Twins. Got {type(twins).__name__}.")
+    if not isinstance(allow_unread, bool | np.bool_):
+        raise DataError(f"allow_unread must be True or False. Got {allow_unread!r}.")
     predict: Callable[[pd.DataFrame], Any]
     if hasattr(model, "predict") and callable(model.predict):
         predict = model.predict
@@ -176,17 +236,19 @@ def score(
             f"callable taking a DataFrame and returning decisions. Got "
             f"{type(model).__name__!s} ({model!r:.60})."
         )
+    name = _model_name(model)
     unnamed = _fitted_without_names(model)
     if unnamed is not None and features is None:
         columns = [c for c in twins.frame.columns if c != twins.pair_column]
         raise ModelError(
-            f"The model {_model_name(model)} was fitted without column names "
+            f"The model {name} was fitted without column names "
             f"({unnamed} features), so twinaudit cannot tell which twin columns it "
             "needs. Pass features=[...] with the twin columns in training order "
             f"(the twins have {columns} and the model columns of the protected "
             "attributes)."
         )
     X = model_input(twins, model, features)
+    _check_read(twins, X, name, allow_unread)
     # A model fitted on a plain array gets one (sklearn warns on named columns).
     model_X: Any = X.to_numpy() if unnamed is not None else X
     try:
@@ -196,70 +258,254 @@ def score(
 
         if isinstance(exc, NotFittedError):
             raise ModelError(
-                f"The model {_model_name(model)} is not fitted; call fit(...) on your "
+                f"The model {name} is not fitted; call fit(...) on your "
                 "training data first."
             ) from exc
         raise ModelError(
-            f"The model {_model_name(model)} failed on the twins "
+            f"The model {name} failed on the twins "
             f"({type(exc).__name__}: {exc}). It received columns {list(X.columns)}."
         ) from exc
-    predictions = np.asarray(raw)
-    if predictions.ndim == 2 and predictions.shape[1] == 1:
-        predictions = predictions.ravel()
-    if predictions.shape != (len(X),):
-        raise ModelError(
-            f"The model returned predictions of shape {predictions.shape} for "
-            f"{len(X)} twins; it must return one decision per row."
-        )
-    favorable = _favorable(model, predictions, favorable_label)
-    y_pred = (predictions == favorable).astype(np.int8)
-    scores = _scores(model, model_X, favorable)
+    predictions = _decisions(raw, X.index, name)
+    favorable = _favorable(model, predictions, favorable_label, name)
+    y_pred = np.asarray(predictions == favorable).astype(np.int8)
+    scores, source = _scores(model, model_X, favorable, name)
     return ScoredTwins(
         twins=twins,
         y_pred=y_pred,
         predictions=predictions,
         scores=scores,
         favorable_label=favorable,
-        model_name=_model_name(model),
+        model_name=name,
         features=tuple(X.columns),
+        score_source=source,
     )
 
 
-def _favorable(model: Any, predictions: np.ndarray, favorable_label: Any) -> Any:
-    if predictions.dtype.kind == "f" and np.isnan(predictions).any():
+# -- does each varied attribute reach the model? -------------------------------------
+def _check_read(twins: Twins, X: pd.DataFrame, name: str, allow_unread: bool) -> None:
+    """Raise (or warn) for each varied attribute none of whose moving columns is
+    among the model's inputs: every twin of a pair then gets the same decision."""
+    read = set(X.columns)
+    for attribute in twins.varied_attributes:
+        following = _following(twins, attribute)
+        if read.intersection(following):
+            continue
+        columns = _few(list(X.columns))
+        candidate = _aligned_column(twins, attribute, X)
+        if allow_unread:
+            warnings.warn(
+                f"The model {name} does not read protected attribute "
+                f"{attribute.name!r} (it reads {columns}): twins that differ only in "
+                f"{attribute.name!r} get the same decision, so its audit finds no "
+                f"bias by construction.{candidate}",
+                UnreadAttributeWarning,
+                stacklevel=3,
+            )
+            continue
         raise ModelError(
-            "The model returned NaN predictions; it must return decisions."
+            f"The model {name} does not read protected attribute "
+            f"{attribute.name!r}: it reads {columns}, and none of the columns that "
+            f"move with {attribute.name!r} ({following}) is among them, so twins "
+            f"that differ only in {attribute.name!r} get the same decision and the "
+            f"audit would find no bias whatever the model does.{candidate} If the "
+            "model "
+            f"sees {attribute.name!r} under another name or coding, set "
+            "model_column= and encoding= on its ProtectedAttribute; to audit an "
+            "attribute the model does not read, pass allow_unread=True."
         )
+
+
+def _following(twins: Twins, attribute: ProtectedAttribute) -> list[str]:
+    """The model-input columns that move with ``attribute``: its own column and,
+    from the spec, the proxies and derived fields that follow it (every declared
+    proxy for twins without a spec)."""
+    own = attribute.column
+    proxies = set(twins.proxies)
+    spec = twins.spec
+    if spec is not None:
+        moving = {attribute.name}
+        moving |= {p.name for p in spec.proxies if p.attribute == attribute.name}
+        derived = {f.name: f for f in spec.fields if isinstance(f, Derived)}
+        for field in spec.derived_order:
+            if any(dep in moving for dep in derived[field].depends_on):
+                moving.add(field)
+        proxies &= moving
+    others = [c for c in twins.frame.columns if c in proxies and c != own]
+    return [own, *others]
+
+
+def _aligned_column(
+    twins: Twins, attribute: ProtectedAttribute, X: pd.DataFrame
+) -> str:
+    """A hint naming a column the model reads that matches ``attribute`` one to one
+    in the factual rows but is copied unchanged to every twin (the tutorial's
+    ``Gender_Code`` beside ``Gender``), with the declaration that fixes it."""
+    if twins.factual is None:
+        return ""
+    factual = twins.frame.loc[twins.factual]
+    own = twins.codes(attribute.name)[twins.factual]
+    k = len(attribute.values)
+    if len(np.unique(own)) != k:  # every value must appear to give the encoding
+        return ""
+    for column in X.columns:
+        if column not in factual.columns or column in twins.moving_columns:
+            continue
+        codes, uniques = pd.factorize(factual[column], use_na_sentinel=True)
+        if len(uniques) != k or (codes < 0).any():
+            continue
+        pairs = np.unique(own * k + codes)
+        if len(pairs) != k:  # each value maps to one code, and each code to one value
+            continue
+        encoding = {
+            attribute.values[v]: _plain(uniques[c])
+            for v, c in zip(pairs // k, pairs % k, strict=True)
+        }
+        encoding = {v: encoding[v] for v in attribute.values}
+        shown = ", ".join(f"{v!r} -> {c!r}" for v, c in encoding.items())
+        return (
+            f" Column {column!r}, which the model reads, matches {attribute.name!r} "
+            f"one to one in the factual rows ({shown}) but is copied unchanged to "
+            f"every twin: use ProtectedAttribute({attribute.name!r}, "
+            f"{list(attribute.values)!r}, privileged={attribute.privileged!r}, "
+            f"model_column={column!r}, encoding={encoding!r})."
+        )
+    return ""
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _few(columns: list[str]) -> str:
+    if len(columns) <= _SHOWN:
+        return repr(columns)
+    return f"{columns[:_SHOWN]!r} and {len(columns) - _SHOWN} more"
+
+
+# -- decisions ---------------------------------------------------------------------
+def _decisions(raw: Any, index: pd.Index, name: str) -> np.ndarray:
+    """One decision per row as an array, a pandas result matched on its index."""
+    if isinstance(raw, pd.DataFrame) and raw.shape[1] == 1:
+        raw = raw.iloc[:, 0]
+    if isinstance(raw, pd.Series) and not raw.index.equals(index):
+        raw = _align(raw, index, name)
+    if isinstance(raw, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
+        missing = int(pd.isna(raw).sum())
+        if missing:
+            _missing_decisions(name, missing, len(index))
+        raw = raw.to_numpy()
+    predictions = np.asarray(raw)
+    if predictions.ndim == 2 and predictions.shape[1] == 1:
+        predictions = predictions.ravel()
+    if predictions.shape != (len(index),):
+        raise ModelError(
+            f"The model {name} returned predictions of shape {predictions.shape} for "
+            f"{len(index)} twins; it must return one decision per row."
+        )
+    if predictions.dtype.kind in "fcO":
+        missing = int(pd.isna(predictions).sum())
+        if missing:
+            _missing_decisions(name, missing, len(index))
+    return predictions
+
+
+def _missing_decisions(name: str, missing: int, n: int) -> None:
+    raise ModelError(
+        f"The model {name} returned {missing} missing (NaN) decision(s) for {n} "
+        "twins; it must return a decision for every twin."
+    )
+
+
+def _align(raw: pd.Series, index: pd.Index, name: str) -> pd.Series:
+    """``raw`` in the order of ``index`` when its index is a permutation of it."""
+    problem = None
+    if len(raw) != len(index):
+        return raw  # the shape check names the problem
+    duplicated = raw.index.duplicated()
+    if duplicated.any():
+        problem = f"label {_plain(raw.index[duplicated][0])!r} appears more than once"
+    else:
+        position = index.get_indexer(raw.index)
+        if (position < 0).any():
+            label = raw.index[np.flatnonzero(position < 0)[0]]
+            problem = f"label {_plain(label)!r} is not one of them"
+    if problem is not None:
+        raise ModelError(
+            f"The model {name} returned a pandas Series whose index does not match "
+            f"the rows it received ({problem}); return one decision per row, in the "
+            "order received or with the index received."
+        )
+    return raw.reindex(index)
+
+
+def _favorable(
+    model: Any, predictions: np.ndarray, favorable_label: Any, name: str
+) -> Any:
     classes = getattr(model, "classes_", None)
-    observed = pd.unique(predictions).tolist()
-    labels = np.asarray(classes).tolist() if classes is not None else observed
-    if classes is None and len(observed) > 2:
-        kind = "scores" if predictions.dtype.kind == "f" else "labels"
-        raise ModelError(
-            f"The model returned {len(observed)} distinct {kind} "
-            f"(e.g. {observed[:5]}); "
-            "twinaudit audits binary decisions. Wrap it so it returns 0/1 decisions "
-            "(threshold scores first)."
+    observed = [_plain(v) for v in pd.unique(predictions)]
+    labels = (
+        [_plain(v) for v in np.asarray(classes).tolist()]
+        if classes is not None
+        else observed
+    )
+    if classes is None:
+        scores = predictions.dtype.kind == "f" and not np.array_equal(
+            predictions, np.round(predictions)
         )
-    if classes is not None and len(labels) > 2:
+        if scores or len(observed) > 2:
+            kind = "scores" if scores else "labels"
+            shown = sorted(observed, key=lambda v: (str(type(v)), v))[:5]
+            raise ModelError(
+                f"The model {name} returned {len(observed)} distinct {kind} "
+                f"(e.g. {shown}); twinaudit audits binary decisions. Wrap it so it "
+                "returns 0/1 decisions (threshold scores first)."
+            )
+    elif len(labels) > 2:
         raise ModelError(
-            f"The model has {len(labels)} classes {labels[:6]}; twinaudit audits "
-            "binary decisions. Audit a binary model, or wrap it to return "
+            f"The model {name} has {len(labels)} classes {labels[:6]}; twinaudit "
+            "audits binary decisions. Audit a binary model, or wrap it to return "
             "favourable/unfavourable decisions."
         )
+    zero_one = all(_is_zero_one(v) for v in labels)
     if favorable_label is not None:
-        if favorable_label not in labels and len(labels) == 2:
-            raise ModelError(
-                f"favorable_label={favorable_label!r} is not among the model's labels "
-                f"{labels}."
-            )
-        return favorable_label
-    if set(labels) <= {0, 1} or set(labels) <= {False, True}:
-        return True if any(isinstance(v, bool | np.bool_) for v in labels) else 1
+        if any(_label_is(v, favorable_label) for v in labels) or (
+            zero_one and _is_zero_one(favorable_label)
+        ):
+            return favorable_label
+        which = (
+            "the model's classes"
+            if classes is not None
+            else "the labels the model produced:"
+        )
+        shown = sorted(labels, key=lambda v: (str(type(v)), v))
+        raise ModelError(
+            f"favorable_label={favorable_label!r} is not among {which} {shown}."
+            f"{suggest_value(favorable_label, shown)} Pass one of them (the decision "
+            "that favours the person, such as an approval)."
+        )
+    if zero_one:
+        return True if any(isinstance(v, bool) for v in labels) else 1
     raise ModelError(
         f"Cannot tell which of the model's labels {labels} is the favourable decision; "
         "pass favorable_label=... (for example the label meaning 'approved')."
     )
+
+
+def _is_zero_one(value: Any) -> bool:
+    return isinstance(value, bool | int | float | np.number | np.bool_) and value in (
+        0,
+        1,
+    )
+
+
+def _label_is(label: Any, value: Any) -> bool:
+    """Whether ``value`` names ``label`` (1 names 1.0 and True; '1' does not)."""
+    if isinstance(label, str) != isinstance(value, str):
+        return False
+    try:
+        return bool(label == value)
+    except Exception:  # pragma: no cover - exotic labels
+        return False
 
 
 def _fitted_without_names(model: Any) -> int | None:
@@ -271,13 +517,64 @@ def _fitted_without_names(model: Any) -> int | None:
     return int(n) if isinstance(n, int | np.integer) else None
 
 
-def _scores(model: Any, X: Any, favorable: Any) -> np.ndarray | None:
-    proba = getattr(model, "predict_proba", None)
+# -- scores -----------------------------------------------------------------------
+def _scores(
+    model: Any, X: Any, favorable: Any, name: str
+) -> tuple[np.ndarray | None, ScoreSource | None]:
+    """The model's score of the favourable decision, and the method that gave it."""
+    source: ScoreSource
+    if callable(getattr(model, "predict_proba", None)):
+        source = "predict_proba"
+    elif callable(getattr(model, "decision_function", None)):
+        source = "decision_function"
+    else:
+        return None, None
     classes = getattr(model, "classes_", None)
-    if proba is None or classes is None:
-        return None
+    if classes is None:
+        warnings.warn(
+            f"The model {name} has {source} but no classes_, so twinaudit cannot "
+            "tell which column scores the favourable decision; scores are left out. "
+            "Give the model a classes_ attribute to include them.",
+            TwinauditWarning,
+            stacklevel=3,
+        )
+        return None, None
+    labels = [_plain(v) for v in np.asarray(classes).tolist()]
+    position = next((i for i, v in enumerate(labels) if _label_is(v, favorable)), None)
+    if position is None:
+        # A 0/1 model fitted on one class never gives the other, favourable one.
+        if source == "predict_proba":
+            return np.zeros(len(X)), source
+        return None, None
     try:
-        index = list(classes).index(favorable)
-        return np.asarray(proba(X), dtype=float)[:, index]
-    except Exception:
-        return None
+        raw = getattr(model, source)(X)
+    except Exception as exc:
+        raise ModelError(
+            f"The model {name} has {source}, but it failed on the twins "
+            f"({type(exc).__name__}: {exc}); fix it, or wrap the model so it "
+            "exposes predict only."
+        ) from exc
+    values = np.asarray(raw, dtype=float)
+    n = len(X)
+    if source == "predict_proba" and values.shape == (n, len(labels)):
+        scores = values[:, position]
+    elif source == "decision_function" and values.shape in ((n,), (n, 1)):
+        # A binary decision function scores classes_[1]: flip it for classes_[0].
+        scores = values.ravel() if position == 1 else -values.ravel()
+    else:
+        raise ModelError(
+            f"The model {name}'s {source} returned shape {values.shape} for {n} "
+            f"twins and classes {labels}; it must return "
+            + (
+                "one column per class."
+                if source == "predict_proba"
+                else "one score per row."
+            )
+        )
+    missing = int(np.isnan(scores).sum())
+    if missing:
+        raise ModelError(
+            f"The model {name}'s {source} returned {missing} NaN score(s) for {n} "
+            "twins."
+        )
+    return np.ascontiguousarray(scores), source
