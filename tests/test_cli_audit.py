@@ -581,6 +581,24 @@ def test_a_varied_column_the_model_never_reads_exits_2(files):
         "error: The model DecisionTreeClassifier does not read protected attribute "
         "'Gender'"
     )
+    # Protecting the column the model does read audits it for real; insisting on
+    # the unread one gives a flip rate of 0 with a warning.
+    read = run(
+        *("--model", files / "tree.skops", "--trust", TREE),
+        *("--data", files / "rows.csv", "-p", "Gender_Code=1", "-f", "json"),
+    )
+    assert read.exit_code == 0, read.output
+    assert json.loads(read.stdout)["headline"]["causal_discrimination_score"] > 0.3
+    insisted = run(
+        *("--model", files / "tree.skops", "--trust", TREE),
+        *("--data", files / "rows.csv", "-p", "Gender=Male", "-f", "json"),
+        "--allow-unread",
+    )
+    assert insisted.exit_code == 0, insisted.output
+    assert json.loads(insisted.stdout)["headline"]["causal_discrimination_score"] == 0
+    assert "warning: The model DecisionTreeClassifier does not read" in (
+        insisted.stderr
+    )
 
 
 # -- favourable label, confidence -------------------------------------------------------

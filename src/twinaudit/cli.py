@@ -438,6 +438,15 @@ def audit_command(
         float | None,
         typer.Option(help="Level of the intervals (default 0.95, or the policy's)."),
     ] = None,
+    allow_unread: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unread",
+            help="Audit a protected attribute the model does not read (warns "
+            "instead of stopping). To audit the column the model does read, protect "
+            "that one, e.g. --protected Gender_Code=1.",
+        ),
+    ] = False,
 ) -> None:
     """Audit a model on counterfactual twins; the exit code is the policy's verdict.
 
@@ -527,6 +536,7 @@ def audit_command(
         confidence=confidence,
         policy=loaded_policy,
         random_state=seed or 0,
+        allow_unread=allow_unread,
         **options,
     )
 
