@@ -374,3 +374,21 @@ def test_a_policy_sets_the_confidence():
         audit(sex_model, spec_of(SEX_LAST), confidence=0.95, policy=policy)
     with pytest.raises(DataError, match=re.escape("No policy to check")):
         audit(sex_model, spec_of(SEX_LAST), n_pairs=50).verdict()
+
+
+def test_every_kind_of_report_follows_the_schema(loan_report, race_report, labelled):
+    from twinaudit.report import Policy, validate_report
+
+    two = audit(
+        lambda f: race_model(f) * sex_model(f), spec_of(SEX_LAST, RACE), n_pairs=60
+    )
+    observed = audit(
+        sex_model,
+        from_frame(labelled, protected={"sex": "M"}),
+        y_true="label",
+        policy=Policy.four_fifths(),
+        n_boot=50,
+    )
+    for report in (loan_report, race_report, two, observed):
+        validate_report(report.to_dict())
+        validate_report(json.loads(report.to_json()))
