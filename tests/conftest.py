@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+pytest_plugins = ["pytester"]
 
 settings.register_profile(
     "ci",
@@ -21,15 +24,58 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("TWINAUDIT_DATA", ROOT.parent / "shared" / "data"))
 
 
+# The files the tests read, relative to the data folder (../shared/data/README.md).
+DATA_FILES = (
+    "adult/adult.data",
+    "adult/adult.test",
+    "bank/bank-additional-full.csv",
+    "compas/compas-scores-two-years.csv",
+    "german/german.data",
+)
+
+
+def on_ci() -> bool:
+    """True where the CI sets CI=true (GitHub Actions, GitLab and most others do)."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The real data sets; skips where ../shared/data is absent (a fresh clone)."""
-    if not (SHARED_DATA / "german" / "german.data").exists():
-        pytest.skip(
-            f"real data sets not found at {SHARED_DATA}; set TWINAUDIT_DATA to the "
-            "folder holding adult/, german/, compas/ and bank/ to run this test"
+    """The real data sets in ../shared/data (or $TWINAUDIT_DATA).
+
+    A fresh clone without them skips the tests that need them; under CI=true a
+    missing file fails those tests instead, because CI always has the data and a
+    silent skip would hide that the known-answer tests did not run.
+    """
+    missing = [name for name in DATA_FILES if not (SHARED_DATA / name).is_file()]
+    if missing:
+        message = (
+            f"real data sets not found at {SHARED_DATA} (missing {missing}); set "
+            "TWINAUDIT_DATA to the folder holding adult/, german/, compas/ and bank/"
         )
+        if on_ci():
+            pytest.fail(f"CI=true but {message}", pytrace=False)
+        pytest.skip(message)
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def checkout_env():
+    """Environment for a subprocess that must import this checkout's twinaudit
+    (src/ first on PYTHONPATH), not whatever twinaudit is installed.
+
+    ``checkout_env(*paths, inherit=True, **variables)``: ``paths`` go on PYTHONPATH
+    after src/; ``inherit=False`` starts from an empty environment.
+    """
+
+    def env(*paths: str | Path, inherit: bool = True, **variables: str) -> dict:
+        base = dict(os.environ) if inherit else {}
+        pythonpath = [str(ROOT / "src"), *map(str, paths)]
+        if base.get("PYTHONPATH"):
+            pythonpath.append(base["PYTHONPATH"])
+        return {**base, **variables, "PYTHONPATH": os.pathsep.join(pythonpath)}
+
+    return env
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +112,50 @@ def loan_report(loan_tree, loan_twins):
     from twinaudit.report import audit
 
     return audit(loan_tree, loan_twins)
+
+
+# Session fixtures that take seconds to build (a fitted model, twins, an audit).
+SLOW_FIXTURES = {
+    "loan_history",
+    "loan_tree",
+    "loan_twins",
+    "loan_scored",
+    "loan_report",
+}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test using the real data, so `-m "not shared_data"` leaves them.
+
+    Under mutmut (.ci/mutation), a mutant's tests run with -x and stop at the first
+    failure: run the quick ones first (those without the slow session fixtures,
+    then by the durations mutmut recorded), so a killed mutant costs the time of
+    the test that kills it rather than of the whole selection.
+    """
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared_data)
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        try:
+            stats = json.loads(Path("mutmut-stats.json").read_text())
+            durations = stats["duration_by_test"]
+        except (OSError, ValueError, KeyError):
+            durations = {}
+        items.sort(
+            key=lambda item: (
+                bool(SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))),
+                durations.get(item.nodeid, 0.0),
+            )
+        )
+
+
+@pytest.fixture(autouse=True)
+def _numpy_global_state_is_restored():
+    """Every test leaves numpy's legacy global random state as it found it, so no
+    test's outcome depends on which tests ran before it."""
+    import numpy as np
+
+    state = np.random.get_state()  # noqa: NPY002
+    yield
+    np.random.set_state(state)  # noqa: NPY002

@@ -8,6 +8,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from twinaudit.datasets import loan_applications
 from twinaudit.datasets._loan import FEATURES
 from twinaudit.exceptions import DataError, MitigationError
 from twinaudit.metrics import decision_counts
@@ -50,9 +51,9 @@ def test_known_answer_aif360_german_credit_tutorial(shared_data):
     """AIF360's tutorial: age >= 25 privileged, 70% training split after
     np.random.seed(0); mean difference -0.169905 before and 0.0 after reweighing."""
     german = pd.read_csv(shared_data / "german" / "german.data", sep=" ", header=None)
-    # The tutorial's own (legacy) seeding, reproduced on purpose.
-    np.random.seed(0)  # noqa: NPY002
-    train = np.random.permutation(len(german))[:700]  # noqa: NPY002
+    # The tutorial's np.random.seed(0) then permutation, on a private RandomState
+    # (the same MT19937 stream) so numpy's global state is left alone.
+    train = np.random.RandomState(0).permutation(len(german))[:700]
     data = german.iloc[train]
     X = pd.DataFrame(
         {
@@ -77,12 +78,44 @@ def test_known_answer_aif360_german_credit_tutorial(shared_data):
     )
 
 
-def test_reweighing_routes_weights_through_a_pipeline(loan_history):
-    pipe = make_pipeline(StandardScaler(), LogisticRegression())
-    mitigated = Reweighing().fit(
-        pipe, loan_history[FEATURES], loan_history["Approved"], attribute=GENDER
+def kamiran_calders_weights(privileged: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """w(group, label) = P(group) P(label) / P(group, label), counted on the rows."""
+    weights = np.empty(len(y))
+    for group in (True, False):
+        for label in (0, 1):
+            cell = (privileged == group) & (y == label)
+            weights[cell] = (
+                (privileged == group).sum() * (y == label).sum() / (len(y) * cell.sum())
+            )
+    return weights
+
+
+def test_reweighing_routes_weights_through_a_pipeline():
+    """The weights are Kamiran & Calders' (counted by hand) and reach the pipeline's
+    last step: its coefficients are those of a by-hand weighted fit, not the
+    unweighted ones."""
+    history = loan_applications(
+        600,
+        seed=5,
+        rule=lambda f: np.where(
+            f["Gender"] == "Male", f["Income"] > 50_000, f["Income"] > 90_000
+        ).astype(int),
     )
-    assert hasattr(mitigated.model, "predict")
+    X, y = history[FEATURES], history["Approved"].to_numpy()
+    weights = kamiran_calders_weights(history["Gender"].to_numpy() == "Male", y)
+    assert weights.min() < 0.8 and weights.max() > 1.5  # far from all-ones
+    mitigated = Reweighing().fit(
+        make_pipeline(StandardScaler(), LogisticRegression()), X, y, attribute=GENDER
+    )
+    np.testing.assert_allclose(mitigated.details["sample_weight"], weights)
+    by_hand = make_pipeline(StandardScaler(), LogisticRegression()).fit(
+        X, y, logisticregression__sample_weight=weights
+    )
+    unweighted = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    coef = mitigated.model[-1].coef_
+    np.testing.assert_allclose(coef, by_hand[-1].coef_, rtol=1e-6)
+    # Dropping the weights would move a coefficient by ~0.46, far beyond rtol=1e-6.
+    assert np.abs(coef - unweighted[-1].coef_).max() > 0.1
 
 
 def test_reweighing_needs_sample_weight(loan_history):

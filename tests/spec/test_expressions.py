@@ -1,4 +1,5 @@
 import ast
+import re
 
 import numpy as np
 import pytest
@@ -72,20 +73,48 @@ def test_function_names_are_not_columns():
     assert names == {"x", "y"}
 
 
+NOT_ALLOWED = (
+    "Use arithmetic, comparisons, 'and'/'or'/'not', 'x if cond else y' and the listed "
+    "functions."
+)
+NOT_A_FUNCTION = (
+    "is not a function expressions may use. Available: abs, ceil, clip, days_between, "
+    "exp, float, floor, int, log, log1p, lower, maximum, minimum, round, sqrt, str, "
+    "upper, where, year, years_between."
+)
+
+
 @pytest.mark.parametrize(
-    "expression",
+    "expression, message",
     [
-        "__import__('os')",
-        "x.real",
-        "[x for x in y]",
-        "lambda: 1",
-        "x[0]",
-        "open('f')",
-        "round(x, ndigits=2)",
+        ("__import__('os')", f"field 'f': '__import__' {NOT_A_FUNCTION}"),
+        ("open('f')", f"field 'f': 'open' {NOT_A_FUNCTION}"),
+        (
+            "x.real",
+            f"field 'f': attribute is not allowed in an expression ('x.real'). {NOT_ALLOWED}",
+        ),
+        (
+            "[x for x in y]",
+            "field 'f': listcomp is not allowed in an expression ('[x for x in y]'). "
+            + NOT_ALLOWED,
+        ),
+        (
+            "lambda: 1",
+            f"field 'f': lambda is not allowed in an expression ('lambda: 1'). {NOT_ALLOWED}",
+        ),
+        (
+            "x[0]",
+            f"field 'f': subscript is not allowed in an expression ('x[0]'). {NOT_ALLOWED}",
+        ),
+        (
+            "round(x, ndigits=2)",
+            "field 'f': expressions take positional arguments only; remove the keyword "
+            "in 'round(x, ndigits=2)'.",
+        ),
     ],
 )
-def test_unsafe_or_unsupported_syntax_is_refused(expression):
-    with pytest.raises(SpecError):
+def test_unsafe_or_unsupported_syntax_is_refused(expression, message):
+    with pytest.raises(SpecError, match=re.escape(message)):
         parse_expression(expression, "field 'f'")
 
 

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 import re
 
@@ -67,7 +68,17 @@ def test_derived_fields_that_use_protected_or_proxies_move():
         proxies=[Proxy("first_name", "gender", {"male": "Tom", "female": "Ann"})],
     )
     assert set(s.moving_columns) == {"gender", "is_male", "first_name", "greeting"}
-    assert s.derived_order.index("double") >= 0
+    assert sorted(s.derived_order) == ["double", "greeting", "is_male"]
+
+
+@pytest.mark.parametrize("listed", [("a", "b", "c"), ("c", "b", "a"), ("b", "c", "a")])
+def test_derived_fields_come_after_the_derived_fields_they_use(listed):
+    """c uses b, which uses a: that order whatever order the spec lists them in."""
+    formulas = {"a": "income * 2", "b": "a + 1", "c": "b + a"}
+    s = spec(
+        fields=[Integer("income", 1, 10)] + [Derived(n, formulas[n]) for n in listed]
+    )
+    assert s.derived_order == ("a", "b", "c")
 
 
 def test_protected_attribute_properties():
@@ -98,9 +109,14 @@ def test_proxy_by_value_keys_match_values_given_as_strings():
 
 def test_specs_are_frozen_and_hashable():
     s = spec(fields=[Provider("job", "person.occupation")])
-    with pytest.raises(AttributeError):
+    with pytest.raises(
+        dataclasses.FrozenInstanceError,
+        match=re.escape("cannot assign to field 'seed'"),
+    ):
         s.seed = 3  # type: ignore[misc]
-    assert hash(s) == hash(spec(fields=[Provider("job", "person.occupation")]))
+    same = spec(fields=[Provider("job", "person.occupation")])
+    assert same == s and hash(same) == hash(s)
+    assert spec(fields=[Provider("job", "person.occupation")], seed=4) != s
 
 
 def test_provider_converts_enum_strings():
@@ -337,7 +353,10 @@ def test_malformed_specs_raise_spec_error_naming_the_fix(build, message):
 
 
 def test_spec_error_is_a_value_error():
-    with pytest.raises(ValueError):
+    assert issubclass(SpecError, ValueError)
+    with pytest.raises(
+        ValueError, match=re.escape("field 'age': 'low' must be at most")
+    ):
         Integer("age", 5, 1)
 
 
