@@ -211,3 +211,17 @@ def test_models_fitted_without_column_names(twins):
     )  # no sklearn warning
     assert (scored.predictions == model.predict(train.to_numpy())).all()
     assert scored.scores is not None
+
+
+def test_the_estimator_class_instead_of_a_fitted_instance_is_refused(loan_twins):
+    from sklearn.tree import DecisionTreeClassifier
+
+    with pytest.raises(
+        ModelError,
+        match=re.escape(
+            "The model must be a fitted estimator instance, not the class "
+            "DecisionTreeClassifier: create and fit it first "
+            "(model = DecisionTreeClassifier(...).fit(X, y)), then pass the instance."
+        ),
+    ):
+        score(DecisionTreeClassifier, loan_twins)

@@ -22,6 +22,7 @@ import pandas as pd
 from twinaudit.adapters._encoding import (
     Encoding,
     attribute_codes,
+    attribute_names,
     encode_features,
     real_rows,
     true_labels,
@@ -43,10 +44,11 @@ DECISION = "decision"
 SCORE = "score"
 
 
-def _attributes(scored: ScoredTwins, attributes: Sequence[str] | None) -> list[Any]:
+def _attributes(
+    scored: ScoredTwins, attributes: str | Sequence[str] | None
+) -> list[Any]:
     twins = scored.twins
-    names = list(attributes) if attributes is not None else list(twins.varied)
-    return [twins.attribute(n) for n in names]
+    return [twins.attribute(n) for n in attribute_names(twins, attributes)]
 
 
 def privileged_groups(
@@ -103,7 +105,7 @@ def _dataset(
 
 def _encoded(
     scored: ScoredTwins,
-    attributes: Sequence[str] | None,
+    attributes: str | Sequence[str] | None,
     include_features: bool,
     labels: np.ndarray,
 ) -> tuple[dict[str, np.ndarray], list[str], Encoding, str | None]:
@@ -159,7 +161,7 @@ def _metadata(
 def to_binary_label_dataset(
     scored: ScoredTwins,
     *,
-    attributes: Sequence[str] | None = None,
+    attributes: str | Sequence[str] | None = None,
     include_features: bool = True,
 ) -> Any:
     """The scored twins as an AIF360 ``BinaryLabelDataset`` whose labels are the
@@ -191,7 +193,7 @@ def to_classification_datasets(
     scored: ScoredTwins,
     label_column: str,
     *,
-    attributes: Sequence[str] | None = None,
+    attributes: str | Sequence[str] | None = None,
     favorable_label: Any = None,
     include_features: bool = True,
 ) -> tuple[Any, Any]:

@@ -109,3 +109,31 @@ def real_rows(twins: Any) -> np.ndarray | None:
     if twins.factual is None or twins.spec is not None:
         return None
     return np.asarray(twins.factual, dtype=bool)
+
+
+def attribute_names(twins: Any, attributes: str | Sequence[str] | None) -> list[str]:
+    """The protected attributes an adapter groups by: all varied ones by default.
+
+    One name may be given as a plain string (``attributes="sex"``); anything else
+    must be a list of names, which are checked against the twins (an unknown name
+    lists the choices)."""
+    if attributes is None:
+        return list(twins.varied)
+    if isinstance(attributes, str):
+        attributes = [attributes]
+    elif not isinstance(attributes, Sequence) or not all(
+        isinstance(a, str) for a in attributes
+    ):
+        raise DataError(
+            f"attributes must be a protected attribute's name or a list of names. "
+            f"Got {attributes!r}. Protected: {list(twins.varied)}."
+        )
+    names = list(attributes)
+    if not names:
+        raise DataError(
+            f"attributes is empty: name at least one of {list(twins.varied)}, or "
+            "leave it out for all of them."
+        )
+    for name in names:
+        twins.attribute(name)
+    return names

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from twinaudit.adapters._encoding import real_rows, true_labels
+from twinaudit.adapters._encoding import attribute_names, real_rows, true_labels
 from twinaudit.adapters._lazy import import_fairlearn
-from twinaudit.exceptions import DataError
+from twinaudit.exceptions import DataError, did_you_mean
 
 if TYPE_CHECKING:
     from twinaudit.scoring import ScoredTwins
@@ -29,10 +29,10 @@ __all__ = ["to_metric_frame"]
 
 
 def _sensitive(
-    scored: ScoredTwins, attributes: Sequence[str] | None
+    scored: ScoredTwins, attributes: str | Sequence[str] | None
 ) -> pd.DataFrame | pd.Series:
     twins = scored.twins
-    names = list(attributes) if attributes is not None else list(twins.varied)
+    names = attribute_names(twins, attributes)
     for name in names:
         twins.attribute(name)
     columns = {
@@ -49,7 +49,7 @@ def to_metric_frame(
     scored: ScoredTwins,
     *,
     metrics: Mapping[str, Callable[..., Any]] | Callable[..., Any] | None = None,
-    attributes: Sequence[str] | None = None,
+    attributes: str | Sequence[str] | None = None,
     label_column: str | None = None,
 ) -> Any:
     """A Fairlearn ``MetricFrame`` of the model's decisions on the twins, by group.
@@ -76,6 +76,8 @@ def to_metric_frame(
     fl = import_fairlearn("fairlearn.metrics")
     y_pred = scored.y_pred.astype(np.int64)
     twins = scored.twins
+    if metrics is not None:
+        metrics = _named_metrics(metrics, fl)
     if label_column is None:
         if metrics is None:
             metrics = {"selection_rate": fl.selection_rate, "count": fl.count}
@@ -113,6 +115,61 @@ def to_metric_frame(
         y_pred=y_pred[factual],
         sensitive_features=sensitive[factual].reset_index(drop=True),
     )
+
+
+def _metric_functions(fl: Any) -> dict[str, Callable[..., Any]]:
+    from sklearn import metrics as skm
+
+    return {
+        "selection_rate": fl.selection_rate,
+        "count": fl.count,
+        "mean_prediction": fl.mean_prediction,
+        "true_positive_rate": fl.true_positive_rate,
+        "false_positive_rate": fl.false_positive_rate,
+        "true_negative_rate": fl.true_negative_rate,
+        "false_negative_rate": fl.false_negative_rate,
+        "accuracy": skm.accuracy_score,
+        "balanced_accuracy": skm.balanced_accuracy_score,
+        "precision": skm.precision_score,
+        "recall": skm.recall_score,
+    }
+
+
+def _named_metrics(
+    metrics: Any, fl: Any
+) -> Mapping[str, Callable[..., Any]] | Callable[..., Any]:
+    """Metric functions from ``metrics``: a function, a mapping of names to
+    functions, or metric names (one string or a list) looked up in Fairlearn and
+    scikit-learn."""
+    if callable(metrics):
+        return metrics
+    if isinstance(metrics, Mapping):
+        for name, function in metrics.items():
+            if not callable(function):
+                raise DataError(
+                    f"metrics[{name!r}] must be a metric function "
+                    f"(y_true, y_pred) -> value. Got {function!r}."
+                )
+        return metrics
+    names = [metrics] if isinstance(metrics, str) else metrics
+    known = _metric_functions(fl)
+    if not isinstance(names, Sequence) or not all(isinstance(n, str) for n in names):
+        raise DataError(
+            "metrics must be a metric function, a mapping of names to functions, or "
+            f"metric names from {sorted(known)}. Got {metrics!r}."
+        )
+    if not names:
+        raise DataError(
+            f"metrics is empty: name at least one of {sorted(known)}, or leave it "
+            "out for the default."
+        )
+    for name in names:
+        if name not in known:
+            raise DataError(
+                f"Unknown metric name {name!r}.{did_you_mean(name, known)} Known "
+                f"names: {sorted(known)}; or pass the function itself."
+            )
+    return {name: known[name] for name in names}
 
 
 def _decision_metrics_only(

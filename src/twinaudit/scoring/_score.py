@@ -226,6 +226,12 @@ def score(
     if not isinstance(allow_unread, bool | np.bool_):
         raise DataError(f"allow_unread must be True or False. Got {allow_unread!r}.")
     predict: Callable[[pd.DataFrame], Any]
+    if isinstance(model, type):
+        raise ModelError(
+            f"The model must be a fitted estimator instance, not the class "
+            f"{model.__name__}: create and fit it first "
+            f"(model = {model.__name__}(...).fit(X, y)), then pass the instance."
+        )
     if hasattr(model, "predict") and callable(model.predict):
         predict = model.predict
     elif callable(model) and not isinstance(model, type):
