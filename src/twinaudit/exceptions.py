@@ -10,6 +10,8 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "ChecksumError",
+    "ConfigError",
     "DataError",
     "MissingDependencyError",
     "MitigationError",
@@ -44,6 +46,16 @@ class TwinsInvariantError(TwinauditError, ValueError):
 class DataError(TwinauditError, ValueError):
     """Input data is unusable as given: a missing column, NaN, a label that is not
     binary, an empty group, an unreadable file."""
+
+
+class ChecksumError(DataError):
+    """A data file's sha256 is not the published one (corrupt, truncated or
+    altered); the message names the file. The file is never used."""
+
+
+class ConfigError(TwinauditError, ValueError):
+    """A benchmark configuration (or its file) is malformed: an unknown data set,
+    estimator or strategy (the closest name is suggested), a bad value."""
 
 
 class ModelError(TwinauditError, TypeError):

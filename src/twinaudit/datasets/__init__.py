@@ -1,5 +1,15 @@
-"""The tutorial's loan scenario (and, later, loaders of real data sets)."""
+"""Data sets: the tutorial's loan scenario, and loaders of real fairness data sets
+in scikit-learn's ``fetch_*`` style (files checked against their sha256)."""
 
+from twinaudit.datasets._fetch import (
+    LOADERS,
+    fetch_adult,
+    fetch_bank_marketing,
+    fetch_compas,
+    fetch_german_credit,
+    fetch_loan,
+)
+from twinaudit.datasets._files import REMOTE_FILES, RemoteFile, get_data_home
 from twinaudit.datasets._loan import FEATURES as LOAN_FEATURES
 from twinaudit.datasets._loan import (
     loan_applications,
@@ -9,7 +19,16 @@ from twinaudit.datasets._loan import (
 )
 
 __all__ = [
+    "LOADERS",
     "LOAN_FEATURES",
+    "REMOTE_FILES",
+    "RemoteFile",
+    "fetch_adult",
+    "fetch_bank_marketing",
+    "fetch_compas",
+    "fetch_german_credit",
+    "fetch_loan",
+    "get_data_home",
     "loan_applications",
     "loan_model",
     "loan_twin_spec",
