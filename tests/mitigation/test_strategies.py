@@ -12,8 +12,11 @@ from twinaudit.datasets import loan_applications
 from twinaudit.datasets._loan import FEATURES
 from twinaudit.exceptions import DataError, MitigationError
 from twinaudit.metrics import decision_counts
-from twinaudit.mitigation import CounterfactualAugmentation, Reweighing
-from twinaudit.mitigation._strategies import strategy_from
+from twinaudit.mitigation._strategies import (
+    CounterfactualAugmentation,
+    Reweighing,
+    strategy_from,
+)
 from twinaudit.spec import ProtectedAttribute
 
 GENDER = ProtectedAttribute(

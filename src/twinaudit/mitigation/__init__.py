@@ -1,19 +1,27 @@
-"""Mitigation strategies, and mitigate-and-re-audit."""
+"""Mitigation strategies (scikit-learn meta-estimators), and mitigate-and-re-audit."""
 
+from twinaudit.mitigation._base import FairnessStrategy
 from twinaudit.mitigation._mitigate import MitigationReport, MitigationResult, mitigate
-from twinaudit.mitigation._strategies import (
+from twinaudit.mitigation._preprocessing import (
+    CorrelationRemover,
     CounterfactualAugmentation,
-    Mitigated,
-    MitigationStrategy,
     Reweighing,
+    Unawareness,
+    kamiran_calders_weights,
 )
+from twinaudit.mitigation._registry import DESCRIPTIONS, STRATEGIES, make_strategy
 
 __all__ = [
+    "DESCRIPTIONS",
+    "STRATEGIES",
+    "CorrelationRemover",
     "CounterfactualAugmentation",
-    "Mitigated",
+    "FairnessStrategy",
     "MitigationReport",
     "MitigationResult",
-    "MitigationStrategy",
     "Reweighing",
+    "Unawareness",
+    "kamiran_calders_weights",
+    "make_strategy",
     "mitigate",
 ]
