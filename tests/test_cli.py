@@ -49,8 +49,7 @@ def test_demo_tells_the_whole_story(tmp_path):
     again = runner.invoke(app, ["demo", "--json", str(out)])
     assert again.exit_code == 2
     assert again.stderr == (
-        f"error: {str(out)!r} already exists; pass overwrite=True (--force on the "
-        "command line) to replace it.\n"
+        f"error: {str(out)!r} already exists; use --force to replace it.\n"
     )
 
 
@@ -158,7 +157,7 @@ def test_a_bug_in_any_command_exits_70(monkeypatch, spec_file):
     assert result.exit_code == 70
     assert result.stderr == (
         "internal error: KeyError: 'oops'. This is a bug in twinaudit; please report "
-        "it with the command you ran (TWINAUDIT_DEBUG=1 shows the traceback).\n"
+        "it with the command you ran (twinaudit --debug ... shows the traceback).\n"
     )
 
 

@@ -34,10 +34,7 @@ def others(folder: Path, target: Path) -> list[Path]:
 
 
 def exists_message(path: Path) -> str:
-    return (
-        f"{str(path)!r} already exists; pass overwrite=True (--force on the command "
-        "line) to replace it."
-    )
+    return f"{str(path)!r} already exists; pass overwrite=True to replace it."
 
 
 # -- refuse_overwrite / write_text --------------------------------------------------

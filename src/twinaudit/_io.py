@@ -11,7 +11,18 @@ from twinaudit.exceptions import DataError
 from twinaudit.generation import iter_twins
 from twinaudit.spec import Mode, TwinSpec
 
-__all__ = ["write_twins"]
+__all__ = ["twins_format", "write_twins"]
+
+
+def twins_format(path: str | os.PathLike[str]) -> str:
+    """The file type of ``path`` (``".csv"`` or ``".parquet"``), or a
+    :class:`DataError` saying which names work."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise DataError(
+            f"Cannot write twins to {str(path)!r}: use a .csv or .parquet file name."
+        )
+    return suffix
 
 
 def write_twins(
@@ -29,11 +40,7 @@ def write_twins(
     ``.parquet``); return the number of rows. The file appears only when complete.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise DataError(
-            f"Cannot write twins to {str(path)!r}: use a .csv or .parquet file name."
-        )
+    suffix = twins_format(path)
     chunks = iter_twins(spec, n_pairs, chunk_size, mode=mode, seed=seed)
     bar = task = None
     if progress is not None and getattr(progress, "is_terminal", False):

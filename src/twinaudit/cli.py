@@ -7,44 +7,42 @@ Exit codes, for CI:
 
 - 0: success (for ``audit --policy``: the verdict is ``pass``);
 - 1: ``audit --policy``: the verdict is ``fail``;
-- 2: usage or input error: a bad option, a missing, malformed or refused file, any
-  twinaudit error (one line on stderr says what was wrong and how to fix it);
+- 2: usage or input error: a bad option, a missing, malformed or refused file, an
+  output that cannot be written, any twinaudit error (one line on stderr says what
+  was wrong and how to fix it);
 - 3: ``audit --policy``: the verdict is ``inconclusive`` (an interval straddles a
   threshold, a cell is too small: audit more pairs);
 - 70: internal error, a bug in twinaudit (``EX_SOFTWARE`` of ``sysexits.h``):
   please report it;
-- 130: interrupted (Ctrl-C).
+- 130: interrupted (Ctrl-C);
+- 143: terminated (SIGTERM); like Ctrl-C, it removes the temporary file of a write.
 
-No traceback is shown unless the environment variable ``TWINAUDIT_DEBUG`` is ``1``.
+No traceback is shown unless ``twinaudit --debug ...`` or the environment variable
+``TWINAUDIT_DEBUG=1`` asks for it.
+
+All of this is handled once, by the command group (:class:`TwinauditGroup`), for
+every command, including those defined in other modules and attached at the end of
+this file.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import os
+import signal
 import sys
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
+from typer.core import TyperArgument, TyperGroup
 from typer.exceptions import TyperException
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from twinaudit.spec import Mode
-
-app = typer.Typer(
-    name="twinaudit",
-    help="Audit machine-learning models for bias with counterfactual twins.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -52,8 +50,10 @@ EXIT_INPUT = 2
 EXIT_INCONCLUSIVE = 3
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 ReportFormat = Literal["console", "json", "md", "html"]
+DEBUG_KEY = "twinaudit.debug"
 
 
 class CommandLineError(Exception):
@@ -74,7 +74,7 @@ def _console(stderr: bool = False) -> Any:
 def _error(message: str, prefix: str = "error") -> None:
     """One message on stderr, never wrapped (CI logs keep it whole)."""
     label = typer.style(f"{prefix}:", fg="red", bold=True)
-    typer.echo(f"{label} {message}", err=True)
+    typer.echo(f"{label} {' '.join(message.split())}", err=True)
 
 
 def _input_error_types() -> tuple[type[BaseException], ...]:
@@ -113,16 +113,118 @@ def _show_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
         if message not in seen:
             seen.add(message)
             label = typer.style("warning:", fg="yellow", bold=True)
-            typer.echo(f"{label} {message}", err=True)
+            typer.echo(f"{label} {' '.join(message.split())}", err=True)
 
 
-def _friendly_errors(func: F) -> F:
-    """Print errors as one clear line on stderr and exit with the documented code
-    (2 input error, 70 bug, 130 interrupted); print warnings as one line each."""
+def _debug(ctx: Any) -> bool:
+    return bool(ctx.meta.get(DEBUG_KEY)) or os.environ.get("TWINAUDIT_DEBUG") == "1"
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from twinaudit.exceptions import TwinauditError, TwinauditWarning
+
+def _exit_code_of(exc: Exception, debug: bool) -> int:
+    """Print ``exc`` as one line on stderr and return its exit code (2 input error,
+    70 bug)."""
+    from twinaudit.exceptions import TwinauditError
+
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, TwinauditError | CommandLineError):
+        _error(str(exc))
+        return EXIT_INPUT
+    if isinstance(exc, _input_error_types()):
+        _error(_describe(exc))
+        return EXIT_INPUT
+    _error(
+        f"{type(exc).__name__}: {exc}. This is a bug in twinaudit; please report it "
+        "with the command you ran (twinaudit --debug ... shows the traceback).",
+        prefix="internal error",
+    )
+    return EXIT_INTERNAL
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises :class:`~twinaudit._files.Terminated` while a command runs, so
+    a write in progress removes its temporary file (as on Ctrl-C)."""
+    from twinaudit._files import _raise_terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _metavar(param: Any) -> str | None:
+    """What help shows after an option: its metavar, its choices, its name."""
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return None
+    if isinstance(param, TyperArgument):
+        return None  # the name column already shows it
+    if param.metavar:
+        return str(param.metavar)
+    described = getattr(param, "type_descriptor", None)
+    if described is not None and described.is_choice and described.choices:
+        return "|".join(str(getattr(c, "value", c)) for c in described.choices)
+    return str(param.name).upper()
+
+
+def _plain_help(command: Any) -> None:
+    """Help without typer's type placeholders (``<bool>``, ``<int range>``,
+    ``{spec}``): an option shows its metavar or its choices, a flag nothing, an
+    argument its name."""
+    if getattr(command, "_twinaudit_plain_help", False):
+        return
+    get_help_option = command.get_help_option
+
+    def help_option(ctx: Any) -> Any:
+        option = get_help_option(ctx)
+        if option is not None:
+            setattr(option, "display_type_rich", lambda ctx: None)  # noqa: B010
+        return option
+
+    setattr(command, "get_help_option", help_option)  # noqa: B010
+    for param in command.params:
+        label = _metavar(param)
+        # typer draws these two from the parameter; set them per instance.
+        setattr(param, "display_type_rich", lambda ctx, label=label: label)  # noqa: B010
+        if isinstance(param, TyperArgument):
+            name = str(param.metavar or param.name).upper()
+            usage = name if param.required else f"[{name}]"
+            setattr(param, "_usage_display_name", lambda usage=usage: usage)  # noqa: B010
+    command._twinaudit_plain_help = True
+
+
+class TwinauditGroup(TyperGroup):
+    """The ``twinaudit`` command group: the one place where every command's errors,
+    warnings, exit codes, signals and help formatting are handled.
+
+    - a twinaudit error, a refused or unwritable file: one line on stderr and exit
+      2; a usage error: one line naming the option and ``--help``, exit 2;
+    - any other exception is a bug: one line, exit 70;
+    - Ctrl-C: exit 130; SIGTERM: exit 143 (temporary files removed on both);
+    - ``--debug`` (or ``TWINAUDIT_DEBUG=1``) also prints the traceback;
+    - warnings are printed as one ``warning:`` line each;
+    - messages about existing files name ``--force``.
+    """
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_help(command)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _plain_help(self)
+        super().format_help(ctx, formatter)
+
+    def invoke(self, ctx: Any) -> Any:
+        from twinaudit.exceptions import TwinauditWarning
 
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -130,34 +232,73 @@ def _friendly_errors(func: F) -> F:
                 # the filters in force (shown by default, errors in the test suite).
                 warnings.simplefilter("always", TwinauditWarning)
                 try:
-                    return func(*args, **kwargs)
+                    return super().invoke(ctx)
                 finally:
                     _show_warnings(caught)  # before the error, in the order raised
         except (typer.Exit, typer.Abort, TyperException):
-            raise  # an exit code already chosen, or a usage error typer prints
+            raise  # an exit code already chosen, or a usage error (see main)
         except KeyboardInterrupt as exc:
             _error("interrupted.")
             raise typer.Exit(EXIT_INTERRUPTED) from exc
         except Exception as exc:
-            if os.environ.get("TWINAUDIT_DEBUG") == "1":
-                import traceback
+            raise typer.Exit(_exit_code_of(exc, _debug(ctx))) from exc
 
-                traceback.print_exception(exc, file=sys.stderr)
-            if isinstance(exc, TwinauditError | CommandLineError):
-                _error(str(exc))
-                raise typer.Exit(EXIT_INPUT) from exc
-            if isinstance(exc, _input_error_types()):
-                _error(_describe(exc))
-                raise typer.Exit(EXIT_INPUT) from exc
-            _error(
-                f"{type(exc).__name__}: {exc}. This is a bug in twinaudit; please "
-                "report it with the command you ran (TWINAUDIT_DEBUG=1 shows the "
-                "traceback).",
-                prefix="internal error",
-            )
-            raise typer.Exit(EXIT_INTERNAL) from exc
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        from twinaudit._files import OVERWRITE_HINT, Terminated
 
-    return wrapper  # type: ignore[return-value]
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        hint = OVERWRITE_HINT.set("use --force")
+        try:
+            with _sigterm_raises():
+                result = super().main(args, prog_name, complete_var, False, **extra)
+            code = result if isinstance(result, int) else EXIT_OK
+        except Terminated as exc:
+            _error("terminated.")
+            code = int(exc.code) if isinstance(exc.code, int) else EXIT_TERMINATED
+        except typer.Abort:
+            _error("interrupted.")
+            code = EXIT_INTERRUPTED
+        except TyperException as exc:
+            code = _usage_error(exc)
+        except BrokenPipeError:  # `twinaudit ... | head`: the reader has gone
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (flushed at exit)
+            code = EXIT_FAIL
+        except Exception as exc:  # raised while parsing, outside any command
+            code = _exit_code_of(exc, os.environ.get("TWINAUDIT_DEBUG") == "1")
+        finally:
+            OVERWRITE_HINT.reset(hint)
+        sys.exit(code)
+
+
+def _usage_error(exc: Any) -> int:
+    """A usage error as one line, with where to read the usage."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        return EXIT_INPUT  # the help was printed
+    ctx = getattr(exc, "ctx", None)
+    where = f" See '{ctx.command_path} --help'." if ctx is not None else ""
+    message = exc.format_message().rstrip()
+    if message and message[-1] not in ".?!":
+        message += "."
+    _error(f"{message}{where}")
+    return int(getattr(exc, "exit_code", EXIT_INPUT))
+
+
+app = typer.Typer(
+    name="twinaudit",
+    cls=TwinauditGroup,
+    help="Audit machine-learning models for bias with counterfactual twins.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 
 def _version(value: bool) -> None:
@@ -170,6 +311,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -179,8 +321,16 @@ def main_callback(
             help="Show the version and exit.",
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the traceback of an error (also TWINAUDIT_DEBUG=1).",
+        ),
+    ] = False,
 ) -> None:
     """Audit machine-learning models for bias with counterfactual twins."""
+    ctx.meta[DEBUG_KEY] = debug
 
 
 # -- audit ---------------------------------------------------------------------------
@@ -349,13 +499,13 @@ def _render(report: Any, fmt: ReportFormat, *, to_file: bool) -> str | None:
 
 
 @app.command("audit")
-@_friendly_errors
 def audit_command(
     model: Annotated[
         Path,
         typer.Option(
             "--model",
             "-m",
+            metavar="FILE",
             help="Fitted model: .skops (loaded safely), or .pkl/.pickle/.joblib "
             "with --trust-pickle.",
             show_default=False,
@@ -363,7 +513,10 @@ def audit_command(
     ],
     spec: Annotated[
         Path | None,
-        typer.Option(help="Spec file (.yaml, .yml, .toml) to generate twins from."),
+        typer.Option(
+            metavar="SPEC",
+            help="Spec file (.yaml, .yml, .toml) to generate twins from.",
+        ),
     ] = None,
     pairs: Annotated[
         int | None,
@@ -371,12 +524,16 @@ def audit_command(
             "--pairs",
             "-n",
             min=1,
+            metavar="PAIRS",
             help="Pairs to generate from --spec (default 1,000).",
         ),
     ] = None,
     data: Annotated[
         Path | None,
-        typer.Option(help="CSV (or Parquet) of real rows; each row gets its twins."),
+        typer.Option(
+            metavar="CSV",
+            help="CSV (or Parquet) of real rows; each row gets its twins.",
+        ),
     ] = None,
     protected: Annotated[
         list[str] | None,
@@ -391,19 +548,27 @@ def audit_command(
     target: Annotated[
         str | None,
         typer.Option(
-            help="Column of --data with the true labels (never fed to the model)."
+            metavar="COLUMN",
+            help="Column of --data with the true labels (never fed to the model).",
         ),
     ] = None,
     policy: Annotated[
         Path | None,
-        typer.Option(help="Policy file (.yaml, .yml, .toml); sets the exit code."),
+        typer.Option(
+            metavar="FILE", help="Policy file (.yaml, .yml, .toml); sets the exit code."
+        ),
     ] = None,
     fmt: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="Report format.")
     ] = "console",
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the report here (default: stdout)."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Write the report here (default: stdout).",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the --out file if it exists.")
@@ -426,17 +591,24 @@ def audit_command(
     ] = None,
     favorable: Annotated[
         str | None,
-        typer.Option(help="The favourable decision (default 1 for 0/1 models)."),
+        typer.Option(
+            metavar="LABEL",
+            help="The favourable decision (default 1 for 0/1 models).",
+        ),
     ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
-            min=0, help="Seed of the twins (overrides the spec's) and the intervals."
+            min=0,
+            metavar="SEED",
+            help="Seed of the twins (overrides the spec's) and the intervals.",
         ),
     ] = None,
     confidence: Annotated[
         float | None,
-        typer.Option(help="Level of the intervals (default 0.95, or the policy's)."),
+        typer.Option(
+            metavar="C", help="Level of the intervals (default 0.95, or the policy's)."
+        ),
     ] = None,
     allow_unread: Annotated[
         bool,
@@ -454,7 +626,6 @@ def audit_command(
     Exit codes: 0 pass (or no policy), 1 fail, 3 inconclusive, 2 usage or input
     error, 70 internal error.
     """
-    from twinaudit.exceptions import DataError
 
     # Options first, before anything slow runs.
     if (spec is None) == (data is None):
@@ -487,14 +658,9 @@ def audit_command(
             )
         wanted = _parse_protected(protected)
     if out is not None:
-        from twinaudit._files import refuse_overwrite
+        from twinaudit._files import check_output
 
-        refuse_overwrite(out, force)
-        if not out.parent.is_dir():
-            raise DataError(
-                f"Cannot write the report to {str(out)!r}: the directory "
-                f"{str(out.parent)!r} does not exist."
-            )
+        check_output(out, overwrite=force)  # before anything slow runs
 
     # Inputs.
     from twinaudit._models import load_model
@@ -561,31 +727,41 @@ def audit_command(
 
 
 @app.command()
-@_friendly_errors
 def demo(
-    pairs: Annotated[int, typer.Option(min=1, help="Twin pairs to audit.")] = 1000,
+    pairs: Annotated[
+        int, typer.Option(min=1, metavar="PAIRS", help="Twin pairs to audit.")
+    ] = 1000,
     history: Annotated[
-        int, typer.Option(min=10, help="Historical applications to train on.")
+        int,
+        typer.Option(min=10, metavar="N", help="Historical applications to train on."),
     ] = 1000,
     seed: Annotated[
-        int, typer.Option(min=0, help="Seed of the history and the twins.")
+        int,
+        typer.Option(min=0, metavar="SEED", help="Seed of the history and the twins."),
     ] = 42,
-    show: Annotated[int, typer.Option(min=0, help="Twin pairs to print.")] = 10,
+    show: Annotated[
+        int, typer.Option(min=0, metavar="K", help="Twin pairs to print.")
+    ] = 10,
     json_out: Annotated[
         Path | None,
-        typer.Option("--json", help="Also write the audit report as JSON here."),
+        typer.Option(
+            "--json",
+            metavar="FILE",
+            help="Also write the audit report as JSON here.",
+        ),
     ] = None,
     force: Annotated[
-        bool, typer.Option(help="Overwrite the --json file if it exists.")
+        bool, typer.Option("--force", help="Overwrite the --json file if it exists.")
     ] = False,
 ) -> None:
     """Run the tutorial's audit end to end: history, model, twins, mitigation."""
+    if json_out is not None:
+        from twinaudit._files import check_output
+
+        check_output(json_out, overwrite=force)  # before the demo runs
+
     from twinaudit._demo import render_demo, run_demo
 
-    if json_out is not None:
-        from twinaudit._files import refuse_overwrite
-
-        refuse_overwrite(json_out, force)  # before the demo runs
     result = run_demo(n_history=history, n_pairs=pairs, seed=seed)
     render_demo(result, _console(), show_pairs=show)
     if json_out is not None:
@@ -594,42 +770,69 @@ def demo(
 
 
 @app.command()
-@_friendly_errors
 def generate(
-    spec: Annotated[Path, typer.Argument(help="Spec file (.yaml, .yml or .toml).")],
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SPEC", help="Spec file (.yaml, .yml or .toml).", show_default=False
+        ),
+    ],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Output file: .csv or .parquet.")
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Output file: .csv or .parquet.",
+            show_default=False,
+        ),
     ],
     pairs: Annotated[
-        int, typer.Option("--pairs", "-n", min=1, help="Base profiles to generate.")
+        int,
+        typer.Option(
+            "--pairs",
+            "-n",
+            min=1,
+            metavar="PAIRS",
+            help="Pairs to generate (each pair is one base profile and its twins).",
+        ),
     ] = 1000,
     mode: Annotated[
-        str | None, typer.Option(help="Override the spec's mode: strict or proxy.")
+        Literal["strict", "proxy"] | None,
+        typer.Option(
+            help="Override the spec's mode: strict holds proxies fixed within a "
+            "pair, proxy moves them with the attribute.",
+            show_default=False,
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Override the spec's seed.")
+        int | None,
+        typer.Option(min=0, metavar="SEED", help="Override the spec's seed."),
     ] = None,
     chunk_size: Annotated[
-        int, typer.Option(min=1, help="Pairs per chunk (bounds memory).")
+        int,
+        typer.Option(min=1, metavar="PAIRS", help="Pairs per chunk (bounds memory)."),
     ] = 100_000,
     force: Annotated[
-        bool, typer.Option(help="Overwrite the output file if it exists.")
+        bool, typer.Option("--force", help="Overwrite the output file if it exists.")
     ] = False,
 ) -> None:
     """Generate twins from a spec file and write them to CSV or Parquet, in chunks."""
+    from twinaudit._files import check_output
+    from twinaudit._io import twins_format
+
+    twins_format(out)
+    check_output(out, overwrite=force)  # before the spec is even read
+
     from twinaudit._io import write_twins
     from twinaudit.spec import load_spec
 
     loaded = load_spec(spec)
-    if mode is not None and mode not in ("strict", "proxy"):
-        raise typer.BadParameter(
-            "mode must be 'strict' or 'proxy'.", param_hint="--mode"
-        )
     rows = write_twins(
         loaded,
         pairs,
         out,
-        mode=cast("Mode | None", mode),
+        mode=mode,
         seed=seed,
         chunk_size=chunk_size,
         overwrite=force,
@@ -639,9 +842,13 @@ def generate(
 
 
 @app.command()
-@_friendly_errors
 def validate(
-    spec: Annotated[Path, typer.Argument(help="Spec file (.yaml, .yml or .toml).")],
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SPEC", help="Spec file (.yaml, .yml or .toml).", show_default=False
+        ),
+    ],
 ) -> None:
     """Check a spec file and show the columns it generates."""
     from rich.table import Table
@@ -670,6 +877,12 @@ def validate(
         f"{loaded.n_variants} twins per pair; mode {loaded.mode}; seed {loaded.seed}; "
         f"locale {loaded.locale}."
     )
+
+
+# -- commands defined in other modules ------------------------------------------------
+# Attach each with one line, e.g. ``app.command("bench")(bench_command)``; keep the
+# module's heavy imports inside its functions so that ``twinaudit --help`` stays fast.
+# Errors, warnings, exit codes, --debug, SIGTERM and help come from TwinauditGroup.
 
 
 def main() -> None:

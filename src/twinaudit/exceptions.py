@@ -17,6 +17,7 @@ __all__ = [
     "MitigationError",
     "ModelError",
     "OutputExistsError",
+    "OutputPathError",
     "PolicyError",
     "SpecError",
     "TwinauditError",
@@ -75,6 +76,12 @@ class PolicyError(TwinauditError, ValueError):
 class OutputExistsError(TwinauditError, FileExistsError):
     """An output file already exists; twinaudit never overwrites a file unless
     asked to (``overwrite=True``, ``--force``)."""
+
+
+class OutputPathError(TwinauditError, OSError):
+    """An output file cannot be written there: its directory is missing or
+    read-only, the path is a directory, the disk is full. Nothing was written and
+    an existing file is unchanged."""
 
 
 class MissingDependencyError(TwinauditError, ImportError):
