@@ -1,5 +1,6 @@
 """The metric registry, the count engine, group and paired statistics."""
 
+from twinaudit.metrics._accumulator import AuditAccumulator, ObservedChunk
 from twinaudit.metrics._counterfactual import (
     BOOTSTRAP_LIMIT,
     Comparison,
@@ -41,9 +42,11 @@ __all__ = [
     "POPULATIONS",
     "REGISTRY",
     "SOURCES",
+    "AuditAccumulator",
     "Comparison",
     "Grouping",
     "Metric",
+    "ObservedChunk",
     "Where",
     "adjust_pvalues",
     "any_flip",

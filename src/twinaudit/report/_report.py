@@ -23,18 +23,15 @@ from twinaudit.metrics import (
     POPULATIONS,
     REGISTRY,
     SOURCES,
-    Comparison,
+    AuditAccumulator,
     Grouping,
+    ObservedChunk,
+    Where,
     adjust_pvalues,
-    any_flip,
     cell_counts,
-    cochran_table,
     comparisons,
-    counterfactual_table,
     group_metric_rows,
     metric_row,
-    pattern_counts,
-    profile_gaps,
     proportion_interval,
     result_frame,
     theil_index,
@@ -606,19 +603,114 @@ def report_from_scored(
     random_state: int = 0,
     n_boot: int = 1000,
 ) -> AuditReport:
-    """Compute every metric of already scored twins (see :func:`audit`)."""
+    """Compute every metric of already scored twins (see :func:`audit`): the
+    audit's accumulator fed once."""
     confidence = _confidence(confidence, policy)
     min_cell_size = _check_count("min_cell_size", min_cell_size, 0)
     n_boot = _check_count("n_boot", n_boot, 0)
     random_state = _check_count("random_state", random_state, 0)
+    label_column, labels = _labels(scored, y_true)
+    accumulator = new_accumulator(
+        scored, label_column, labels is not None, random_state
+    )
+    feed(accumulator, scored, labels, offset=0)
+    return report_from_accumulator(
+        accumulator,
+        scored,
+        label_column=label_column,
+        confidence=confidence,
+        policy=policy,
+        min_cell_size=min_cell_size,
+        bins=bins,
+        libraries=libraries,
+        random_state=random_state,
+        n_boot=n_boot,
+    )
+
+
+def _where_columns(twins: Twins, label_column: str | None) -> list[str]:
+    """The base profiles' own features (not the protected attributes, their
+    proxies, identifiers or the label)."""
+    hidden = {twins.pair_column, *twins.moving_columns, label_column}
+    hidden |= {a.name for a in twins.protected}
+    if twins.spec is not None:  # identifiers describe no one
+        hidden |= {f.name for f in twins.spec.fields if isinstance(f, Identifier)}
+    return [c for c in twins.frame.columns if c not in hidden]
+
+
+def new_accumulator(
+    scored: ScoredTwins, label_column: str | None, labels: bool, random_state: int
+) -> AuditAccumulator:
+    """An empty accumulator for audits of twins shaped like ``scored``'s."""
     twins = scored.twins
+    attributes = twins.varied_attributes
+    items = comparisons(
+        [a.name for a in attributes],
+        [list(a.values) for a in attributes],
+        [a.privileged for a in attributes],
+    )
+    observed = None
+    if real_rows(twins) is not None:
+        observed = [len(g.groups) for g, _, _ in _twin_groupings(attributes)]
+    return AuditAccumulator(
+        twins.n_variants,
+        items,
+        scores=scored.scores is not None,
+        observed_groups=observed,
+        labels=labels,
+        where_columns=_where_columns(twins, label_column),
+        random_state=random_state,
+    )
+
+
+def feed(
+    accumulator: AuditAccumulator,
+    scored: ScoredTwins,
+    labels: np.ndarray | None,
+    offset: int,
+) -> None:
+    """Add a chunk of scored twins whose first pair is pair ``offset``."""
+    twins = scored.twins
+    observed = None
+    if accumulator.observed_groups is not None:
+        factual = np.asarray(twins.factual, dtype=bool)
+        first = twins.varied_attributes[0]
+        observed = ObservedChunk(
+            codes=tuple(c for _, _, c in _observed_groupings(twins, factual)),
+            y_pred=scored.y_pred[factual],
+            y_true=labels,
+            theil_codes=twins.codes(first.name)[factual],
+        )
+    accumulator.update(
+        scored.decision_matrix(),
+        scored.score_matrix(),
+        offset=offset,
+        frame=twins.frame,
+        observed=observed,
+    )
+
+
+def report_from_accumulator(
+    accumulator: AuditAccumulator,
+    sample: ScoredTwins,
+    *,
+    label_column: str | None,
+    confidence: float,
+    policy: Policy | None,
+    min_cell_size: int,
+    bins: Any,
+    libraries: bool,
+    random_state: int,
+    n_boot: int,
+) -> AuditReport:
+    """Every metric of an audit from its accumulator; ``sample`` (all the scored
+    twins, or the first pairs of a streamed audit) becomes ``report.scored``."""
+    twins = sample.twins
     attributes = twins.varied_attributes
     names = [a.name for a in attributes]
     values = [list(a.values) for a in attributes]
-    privileged = [a.privileged for a in attributes]
-    decisions = scored.decision_matrix()
     rng = np.random.default_rng(random_state)
-    label_column, labels = _labels(scored, y_true)
+    has_labels = accumulator.labels
 
     metric_rows: list[dict[str, Any]] = []
     group_rows: list[dict[str, Any]] = []
@@ -646,17 +738,19 @@ def report_from_scored(
         metric_rows.extend(m_rows)
 
     # -- the twins: every decision metric from the profiles' decision patterns ------
-    patterns, counts = pattern_counts(decisions)
-    n_profiles = decisions.shape[0]
+    patterns, counts = accumulator.pattern_table()
+    n_profiles = accumulator.n_profiles
+    n_variants = accumulator.n_variants
     boot = (
         rng.multinomial(n_profiles, counts / counts.sum(), size=n_boot)
         if n_boot and n_profiles
         else np.zeros((0, len(counts)), np.int64)
     )
-    for grouping, group_codes, column_group in _twin_groupings(attributes):
+    groupings = _twin_groupings(attributes)
+    for grouping, group_codes, column_group in groupings:
         n_groups = len(grouping.groups)
-        onehot = np.zeros((decisions.shape[1], n_groups))
-        onehot[np.arange(decisions.shape[1]), column_group] = 1
+        onehot = np.zeros((n_variants, n_groups))
+        onehot[np.arange(n_variants), column_group] = 1
         per_group = np.bincount(column_group, minlength=n_groups) * n_profiles
         membership = patterns @ onehot  # favourable twins per pattern and group
         cells = _decision_cells(counts @ membership, per_group)
@@ -665,13 +759,12 @@ def report_from_scored(
 
     # -- the real people: factual rows ----------------------------------------------
     observed_rows = None
-    if real_rows(twins) is not None:
-        factual = np.asarray(twins.factual, dtype=bool)
-        observed_rows = int(factual.sum())
-        y_pred = scored.y_pred[factual]
-        truth = None if labels is None else labels
-        for grouping, group_codes, codes in _observed_groupings(twins, factual):
-            cells = cell_counts(codes, y_pred, truth, len(grouping.groups))
+    observed_cells = accumulator.observed_cells()
+    if observed_cells is not None:
+        observed_rows = int(observed_cells[0].sum())
+        for (grouping, group_codes, _), cells in zip(
+            groupings, observed_cells, strict=True
+        ):
             flat = cells.ravel().astype(float)
             total = int(flat.sum())
             observed_replicates = (
@@ -687,29 +780,24 @@ def report_from_scored(
                 group_codes,
                 cells,
                 observed_replicates,
-                truth is not None,
+                has_labels,
             )
-        if truth is not None:
-            metric_rows.append(
-                _theil_row(twins, factual, y_pred, truth, libraries, min_cell_size)
-            )
+        rows_with_labels = accumulator.observed_rows()
+        if has_labels and rows_with_labels is not None:
+            metric_rows.append(_theil_row(*rows_with_labels, libraries, min_cell_size))
 
     # -- paired statistics ------------------------------------------------------------
-    items = comparisons(names, values, privileged)
-    counterfactual, histograms = counterfactual_table(
-        decisions,
-        scored.score_matrix(),
-        items,
+    counterfactual, histograms = accumulator.counterfactual_table(
         confidence=confidence,
         min_cell_size=min_cell_size,
         n_boot=n_boot,
         random_state=random_state,
     )
-    cochran = cochran_table(decisions, names, values)
+    cochran = accumulator.cochran_table(names, values)
     adjust_pvalues(counterfactual, cochran)
-    metric_rows.extend(_counterfactual_rows(counterfactual, scored.scores is not None))
-    flipped, n = any_flip(decisions)
-    where = _where(scored, items, label_column, bins, random_state)
+    metric_rows.extend(_counterfactual_rows(counterfactual, accumulator.scores))
+    flipped, n = accumulator.flipped(), n_profiles
+    where = _where(accumulator, bins, random_state)
     low, high = proportion_interval(flipped, n, confidence)
     metric_rows.append(
         metric_row(
@@ -727,15 +815,23 @@ def report_from_scored(
     )
     metrics = result_frame(metric_rows, list(metric_rows[0]))
     notes = tuple(dict.fromkeys(metrics["undefined"].dropna().tolist()))
-    if notes:
+    if n > accumulator.where_size:
+        notes += (
+            f"Where the bias lives describes a uniform sample of "
+            f"{accumulator.where_size:,} of the {n:,} base profiles (the same "
+            "profiles however the audit is chunked); every other number counts "
+            "all of them.",
+        )
+    undefined = tuple(dict.fromkeys(metrics["undefined"].dropna().tolist()))
+    if undefined:
         warnings.warn(
-            f"{len(notes)} metric(s) are undefined on this data and reported as nan; "
-            f"the reasons are in report.notes (first: {notes[0]})",
+            f"{len(undefined)} metric(s) are undefined on this data and reported as "
+            f"nan; the reasons are in report.notes (first: {undefined[0]})",
             UndefinedMetricWarning,
             stacklevel=3,
         )
     return AuditReport(
-        scored=scored,
+        scored=sample,
         metrics=metrics,
         groups=result_frame(group_rows, list(group_rows[0])),
         counterfactual=counterfactual,
@@ -754,24 +850,15 @@ def report_from_scored(
 
 
 def _where(
-    scored: ScoredTwins,
-    items: Sequence[Comparison],
-    label_column: str | None,
-    bins: Any,
-    random_state: int,
-    top: int = 10,
+    accumulator: AuditAccumulator, bins: Any, random_state: int, top: int = 10
 ) -> Any:
-    """Where the bias lives: the base profiles' own features (not the protected
-    attributes, their proxies or the label) against whether they flip."""
-    twins = scored.twins
-    decisions = scored.decision_matrix()
-    hidden = {twins.pair_column, *twins.moving_columns, label_column}
-    hidden |= {a.name for a in twins.protected}
-    if twins.spec is not None:  # identifiers describe no one
-        hidden |= {f.name for f in twins.spec.fields if isinstance(f, Identifier)}
-    columns = [c for c in twins.frame.columns if c not in hidden]
-    profiles = twins.frame[columns].iloc[:: twins.n_variants].reset_index(drop=True)
-    for column in columns:
+    """Where the bias lives, on the accumulator's sample of base profiles; the
+    largest score gaps over all profiles."""
+    kept = accumulator.where_sample()
+    if kept is None:  # pragma: no cover - every audit has at least one profile
+        return None
+    profiles, flipped, _ = kept
+    for column in list(profiles.columns):
         series = profiles[column]
         text = series.dtype.kind not in "biufmM" and not isinstance(
             series.dtype, pd.CategoricalDtype
@@ -779,28 +866,27 @@ def _where(
         # A text column with a value per profile is an identifier, not a trait.
         if text and series.nunique() > max(50, len(series) // 2):
             profiles = profiles.drop(columns=[column])
-    flipped = (decisions != decisions[:, :1]).any(axis=1)
-    scores = scored.score_matrix()
-    gaps = None
-    if scores is not None:
-        parts = []
-        for item in items:
-            gap = profile_gaps(scores, item)
-            keep = np.argsort(-np.abs(gap), kind="stable")[:top]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "pair": keep,
-                        "attribute": item.attribute,
-                        "group": [item.group] * len(keep),
-                        "score_gap": gap[keep],
-                    }
-                )
-            )
-        gaps = pd.concat(parts, ignore_index=True) if parts else None
-    return where_bias_lives(
-        profiles, flipped, gaps, bins=bins, top=top, random_state=random_state
+    where = where_bias_lives(
+        profiles, flipped, None, bins=bins, top=top, random_state=random_state
     )
+    if not accumulator.scores:
+        return where
+    gaps = [g for g in accumulator.largest_gaps() if not np.isnan(g["score_gap"])]
+    if not gaps:
+        return where
+    order = np.argsort(-np.abs([g["score_gap"] for g in gaps]), kind="stable")[:top]
+    features = list(profiles.columns)
+    largest = pd.DataFrame(
+        [
+            {
+                **gaps[i],
+                "features": {c: gaps[i]["features"][c] for c in features},
+            }
+            for i in order
+        ],
+        columns=["pair", "attribute", "group", "score_gap", "features"],
+    )
+    return Where(bins=where.bins, rules=where.rules, largest_gaps=largest)
 
 
 def _decision_cells(favourable: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -944,13 +1030,14 @@ def _library_columns(
 
 
 def _theil_row(
-    twins: Twins,
-    factual: np.ndarray,
+    codes: np.ndarray,
     y_pred: np.ndarray,
     truth: np.ndarray,
     libraries: bool,
     min_cell_size: int,
 ) -> dict[str, Any]:
+    """The Theil index of the factual rows (``codes``: the first varied
+    attribute's, for AIF360, which computes it on the rows)."""
     cells = cell_counts(np.zeros(len(y_pred), np.int64), y_pred, truth, 1)
     value = theil_index(cells)
     row = metric_row(
@@ -971,10 +1058,7 @@ def _theil_row(
     if libraries:
         from twinaudit.adapters._aif360 import aif360_theil_index
 
-        first = twins.varied_attributes[0]
-        row["aif360"] = aif360_theil_index(
-            twins.codes(first.name)[factual], y_pred, truth
-        )
+        row["aif360"] = aif360_theil_index(codes, y_pred, truth)
     return row
 
 
@@ -1119,7 +1203,10 @@ def _report_dict(report: AuditReport) -> dict[str, Any]:
             for a in twins.protected
         ],
         "populations": {
-            "twins": {"rows": len(twins), "profiles": report.n_pairs},
+            "twins": {
+                "rows": report.n_pairs * twins.n_variants,
+                "profiles": report.n_pairs,
+            },
             "observed": None
             if report.observed_rows is None
             else {
