@@ -150,6 +150,14 @@ def _fsync_directory(folder: Path) -> None:
         _fsync(folder)
 
 
+def _created_meanwhile(path: Path) -> str:
+    return (
+        f"{str(path)!r} was created by something else while twinaudit was writing "
+        f"it, and was left as it is; {OVERWRITE_HINT.get()} to replace it, or "
+        "choose another output path."
+    )
+
+
 def _publish(tmp: Path, target: Path, shown: Path, overwrite: bool) -> None:
     if overwrite:
         os.replace(tmp, target)
@@ -157,11 +165,7 @@ def _publish(tmp: Path, target: Path, shown: Path, overwrite: bool) -> None:
     try:
         os.link(tmp, target)  # fails if anything is at the target by now
     except FileExistsError as exc:
-        raise OutputExistsError(
-            f"{str(shown)!r} was created by something else while twinaudit was "
-            f"writing it; it was left as it is. {OVERWRITE_HINT.get()} to replace "
-            "it, or choose another output path."
-        ) from exc
+        raise OutputExistsError(_created_meanwhile(shown)) from exc
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
             raise
@@ -170,11 +174,7 @@ def _publish(tmp: Path, target: Path, shown: Path, overwrite: bool) -> None:
         try:
             os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except FileExistsError as exists:
-            raise OutputExistsError(
-                f"{str(shown)!r} was created by something else while twinaudit was "
-                f"writing it; it was left as it is. {OVERWRITE_HINT.get()} to "
-                "replace it, or choose another output path."
-            ) from exists
+            raise OutputExistsError(_created_meanwhile(shown)) from exists
         os.replace(tmp, target)
 
 

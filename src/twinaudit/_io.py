@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twinaudit._files import atomic_path
 from twinaudit.exceptions import DataError
-from twinaudit.generation import iter_twins
-from twinaudit.spec import Mode, TwinSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from twinaudit.generation import Twins
+    from twinaudit.spec import Mode, TwinSpec
 
 __all__ = ["twins_format", "write_twins"]
 
@@ -56,6 +60,16 @@ def write_twins(
     finally:
         if bar is not None:
             bar.stop()
+
+
+def iter_twins(
+    spec: TwinSpec, n_pairs: int, chunk_size: int, **options: Any
+) -> Iterator[Twins]:
+    """:func:`twinaudit.iter_twins`, imported when first used, so that checking an
+    output name (:func:`twins_format`) stays instant on the command line."""
+    from twinaudit.generation import iter_twins as chunks
+
+    return chunks(spec, n_pairs, chunk_size, **options)
 
 
 def _write_chunks(chunks: Any, tmp: Path, suffix: str, bar: Any, task: Any) -> int:
