@@ -191,8 +191,8 @@ BAD = [
     ),
     (
         lambda: Float("rate", 0, 1, round=1.5),
-        "field 'rate': 'round' is a number of decimals (an integer; -3 rounds to "
-        "thousands). Got 1.5 instead.",
+        "field 'rate': 'round' is a number of decimals (an integer from -20 to 20; "
+        "-3 rounds to thousands). Got 1.5 instead.",
     ),
     (
         lambda: Normal("score", 600, -5),

@@ -28,7 +28,9 @@ class FrozenDict(Mapping[Any, Any]):
         return len(self._data)
 
     def __hash__(self) -> int:
-        return hash(tuple((k, _hashable(v)) for k, v in self._data.items()))
+        # Equal mappings compare equal whatever their key order, so they must hash
+        # equally too: hash the items as a set.
+        return hash(_hashable(self._data))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Mapping):
@@ -41,7 +43,7 @@ class FrozenDict(Mapping[Any, Any]):
 
 def _hashable(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return tuple((k, _hashable(v)) for k, v in value.items())
+        return frozenset((k, _hashable(v)) for k, v in value.items())
     if isinstance(value, list | tuple):
         return tuple(_hashable(v) for v in value)
     return value

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,10 +35,74 @@ from twinaudit._files import write_text
 from twinaudit.exceptions import SpecError, did_you_mean
 from twinaudit.spec._fields import FIELD_KINDS, Derived, Field, Provider
 from twinaudit.spec._frozen import thaw
+from twinaudit.spec._limits import (
+    MAX_SPEC_DEPTH,
+    MAX_SPEC_FILE_BYTES,
+    MAX_SPEC_VALUES,
+    shown,
+)
 from twinaudit.spec._providers import kwargs_for_file
 from twinaudit.spec._spec import ProtectedAttribute, Proxy, TwinSpec
 
-__all__ = ["load_spec", "save_spec", "spec_from_dict", "spec_to_dict"]
+__all__ = ["SpecLoader", "load_spec", "save_spec", "spec_from_dict", "spec_to_dict"]
+
+
+class SpecLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    """PyYAML's safe loader, minus YAML 1.1's surprises: what the user wrote stays.
+
+    - Only ``true``/``false`` (any case style YAML 1.2 allows: ``true``, ``True``,
+      ``TRUE``) are booleans; ``yes``, ``no``, ``on``, ``off`` stay text, so
+      ``values: [NO, SE, DK]`` is three country codes, not ``[False, 'SE', 'DK']``.
+    - An integer with a leading zero (``01234``, a postcode) stays text instead of
+      becoming the octal number 668; ``1:30`` stays text instead of 90.
+    - ``1e3`` is a float, as in YAML 1.2.
+    - A date that does not exist (``2020-02-30``) stays text, so the field that
+      reads it reports the error; a real date is a ``datetime.date``.
+    """
+
+
+def _base_pattern(tag: str) -> re.Pattern[str]:
+    for resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.values():
+        for found, regexp in resolvers:
+            if found == tag:
+                return regexp
+    raise AssertionError(tag)  # pragma: no cover - PyYAML always has these
+
+
+SpecLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    (
+        "int",
+        re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"),
+        "-+0123456789",
+    ),
+    (
+        "float",
+        re.compile(
+            r"^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        "-+0123456789.",
+    ),
+    ("null", _base_pattern("tag:yaml.org,2002:null"), ["~", "n", "N", ""]),
+    ("merge", _base_pattern("tag:yaml.org,2002:merge"), "<"),
+    ("timestamp", _base_pattern("tag:yaml.org,2002:timestamp"), "0123456789"),
+):
+    SpecLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", _pattern, list(_first)
+    )
+
+
+def _timestamp_or_text(loader: SpecLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:  # 2020-02-30: the field that reads it says what is wrong
+        return loader.construct_scalar(node)
+
+
+SpecLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 _TOP_KEYS = (
     "seed",
@@ -227,6 +292,38 @@ def spec_from_dict(data: Mapping[str, Any], *, source: str = "spec") -> TwinSpec
 
 
 # -- files ------------------------------------------------------------------------
+def _check_size(data: Any, where: str) -> None:
+    """Refuse data nested deeper than :data:`MAX_SPEC_DEPTH` or holding more than
+    :data:`MAX_SPEC_VALUES` values once YAML aliases are expanded (an alias bomb is
+    small on disk and huge to walk). Shared objects are counted once each, so this
+    takes time in the size of the file, not of the expansion."""
+    sizes: dict[int, int] = {}
+
+    def size(value: Any, depth: int) -> int:
+        if not isinstance(value, dict | list):
+            return 1
+        if depth > MAX_SPEC_DEPTH:
+            raise SpecError(
+                f"{where} nests lists or mappings more than {MAX_SPEC_DEPTH} levels "
+                "deep; a spec needs a few levels at most."
+            )
+        known = sizes.get(id(value))
+        if known is not None:
+            return known
+        items = value.values() if isinstance(value, dict) else value
+        total = 1 + sum(size(item, depth + 1) for item in items)
+        if total > MAX_SPEC_VALUES:
+            raise SpecError(
+                f"{where} holds more than {MAX_SPEC_VALUES:,} values once its YAML "
+                "aliases (*name) are expanded; write the spec without repeating "
+                "large aliased blocks."
+            )
+        sizes[id(value)] = total
+        return total
+
+    size(data, 0)
+
+
 def _format(path: Path, fmt: str | None) -> str:
     if fmt is not None:
         if fmt not in ("yaml", "toml"):
@@ -250,22 +347,42 @@ def load_spec(path: str | os.PathLike[str], *, format: str | None = None) -> Twi
     --------
     >>> spec = load_spec("spec.yaml")  # doctest: +SKIP
     """
+    if not isinstance(path, str | os.PathLike):
+        raise SpecError(
+            f"load_spec needs the path of a spec file (.yaml, .yml or .toml). Got "
+            f"{shown(path)} instead; to build a spec from a dict use spec_from_dict."
+        )
     path = Path(path)
     fmt = _format(path, format)
     try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_FILE_BYTES:
+            raise SpecError(
+                f"Spec file {str(path)!r} is {size:,} bytes; twinaudit reads spec "
+                f"files of at most {MAX_SPEC_FILE_BYTES:,} bytes. A spec describes "
+                "columns, not data: generate rows instead of listing them."
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise SpecError(f"Spec file {str(path)!r} does not exist.") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"Cannot read spec file {str(path)!r}: {exc}.") from exc
     try:
-        data = yaml.safe_load(text) if fmt == "yaml" else tomllib.loads(text)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        data = (
+            yaml.load(text, Loader=SpecLoader) if fmt == "yaml" else tomllib.loads(text)
+        )
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
         raise SpecError(
-            f"Spec file {str(path)!r} is not valid {fmt.upper()}: {exc}"
+            f"Spec file {str(path)!r} is not valid {fmt.upper()}: {str(exc)[:500]}"
+        ) from exc
+    except RecursionError as exc:
+        raise SpecError(
+            f"Spec file {str(path)!r} nests lists or mappings too deeply to read "
+            f"(a spec needs at most {MAX_SPEC_DEPTH} levels)."
         ) from exc
     if data is None:
         raise SpecError(f"Spec file {str(path)!r} is empty.")
+    _check_size(data, f"Spec file {str(path)!r}")
     return spec_from_dict(data, source=path.name)
 
 

@@ -9,11 +9,39 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import threading
 import typing
 from collections.abc import Mapping
 from typing import Any
 
 from twinaudit.exceptions import SpecError, did_you_mean
+from twinaudit.spec._frozen import freeze, thaw
+from twinaudit.spec._limits import is_integer, plain, shown
+
+#: Provider arguments that set the size of one generated value, and their largest
+#: accepted value: list lengths, sentences, bytes of entropy, characters.
+SIZE_ARGUMENTS: Mapping[tuple[str, str], Mapping[str, int]] = {
+    ("numeric", "integers"): {"n": 1_000},
+    ("numeric", "floats"): {"n": 1_000},
+    ("numeric", "decimals"): {"n": 1_000},
+    ("numeric", "complexes"): {"n": 1_000},
+    ("numeric", "matrix"): {"m": 100, "n": 100},
+    ("text", "text"): {"quantity": 100},
+    ("text", "words"): {"quantity": 1_000},
+    ("cryptographic", "token_bytes"): {"entropy": 1_024},
+    ("cryptographic", "token_hex"): {"entropy": 1_024},
+    ("cryptographic", "token_urlsafe"): {"entropy": 1_024},
+    ("cryptographic", "api_key"): {"length": 1_024},
+    ("person", "password"): {"length": 1_024},
+    ("science", "dna_sequence"): {"length": 10_000},
+    ("science", "rna_sequence"): {"length": 10_000},
+    ("internet", "query_string"): {"length": 100},
+    ("internet", "query_parameters"): {"length": 100},
+    ("internet", "slug"): {"parts_count": 100},
+    ("internet", "uri"): {"query_params_count": 100},
+}
+#: Longest text (``str()`` of the value) one provider call may give.
+MAX_PROVIDER_VALUE_CHARS = 100_000
 
 _NOT_PROVIDERS = frozenset(
     {"reseed", "validate_enum", "update_dataset", "override_locale", "random", "seed"}
@@ -133,7 +161,9 @@ def coerce_kwargs(
     params = [p for p in signature.parameters if p != "self"]
     enums = _enum_parameters(group, method)
     out: dict[str, Any] = {}
+    sizes = SIZE_ARGUMENTS.get((group, method), {})
     for key, value in kwargs.items():
+        value = freeze(plain(value))
         if key not in params and not any(
             p.kind is p.VAR_KEYWORD for p in signature.parameters.values()
         ):
@@ -144,6 +174,8 @@ def coerce_kwargs(
         enum_cls = enums.get(key)
         if enum_cls is not None and not isinstance(value, enum_cls):
             value = _to_enum(enum_cls, value, key, f"{group}.{method}", where)
+        if key in sizes:
+            _check_size(value, sizes[key], key, f"{group}.{method}", where)
         out[key] = value
     try:
         signature.bind(None, **out)
@@ -152,6 +184,15 @@ def coerce_kwargs(
             f"{where}: bad arguments for '{group}.{method}': {exc}."
         ) from exc
     return out
+
+
+def _check_size(value: Any, limit: int, key: str, path: str, where: str) -> None:
+    if not is_integer(value) or not 0 <= value <= limit:
+        raise SpecError(
+            f"{where}: argument {key!r} of '{path}' sets the size of each value and "
+            f"must be an integer from 0 to {limit:,}. Got {shown(value)}; twinaudit "
+            "limits one generated value so that a spec cannot exhaust memory."
+        )
 
 
 def _to_enum(
@@ -171,7 +212,9 @@ def _to_enum(
 
 def kwargs_for_file(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """Enums back to their plain values, for YAML/TOML."""
-    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in kwargs.items()}
+    return {
+        k: (v.value if isinstance(v, enum.Enum) else thaw(v)) for k, v in kwargs.items()
+    }
 
 
 def check_call(
@@ -180,13 +223,35 @@ def check_call(
     """Call the provider once so that arguments Mimesis rejects fail at spec time."""
     from mimesis.random import Random
 
-    instance = provider_instance(group, locale)
-    instance.random = Random(0)
-    try:
-        getattr(instance, method)(**kwargs)
-    except Exception as exc:
+    with _CHECK_LOCK:
+        instance = _check_instance(group, locale)
+        instance.random = Random(0)
+        try:
+            value = getattr(instance, method)(**thaw_kwargs(kwargs))
+        except Exception as exc:
+            raise SpecError(
+                f"{where}: Mimesis could not generate '{group}.{method}' with "
+                f"{shown(dict(kwargs_for_file(kwargs)), 200)} in locale {locale!r}: "
+                f"{type(exc).__name__}: {shown(str(exc), 200)}."
+            ) from exc
+    length = len(str(value))
+    if length > MAX_PROVIDER_VALUE_CHARS:
         raise SpecError(
-            f"{where}: Mimesis could not generate '{group}.{method}' with "
-            f"{dict(kwargs_for_file(kwargs))} in locale {locale!r}: "
-            f"{type(exc).__name__}: {exc}."
-        ) from exc
+            f"{where}: one value of '{group}.{method}' with "
+            f"{shown(dict(kwargs_for_file(kwargs)), 200)} is {length:,} characters "
+            f"long; twinaudit accepts at most {MAX_PROVIDER_VALUE_CHARS:,} per value. "
+            "Ask for smaller values."
+        )
+
+
+_CHECK_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=256)
+def _check_instance(group: str, locale: str) -> Any:
+    return provider_instance(group, locale)
+
+
+def thaw_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments as Mimesis expects them: tuples back to lists."""
+    return {k: thaw(v) for k, v in kwargs.items()}

@@ -16,15 +16,16 @@ from twinaudit.spec._fields import (
     Field,
     Provider,
     check_name,
+    check_values,
     check_weights,
 )
 from twinaudit.spec._frozen import FrozenDict, freeze
+from twinaudit.spec._limits import is_integer, plain, shown
 from twinaudit.spec._providers import check_call, check_locale
 
 __all__ = ["Mode", "ProtectedAttribute", "Proxy", "TwinSpec"]
 
 Mode = Literal["strict", "proxy"]
-_SCALARS = (str, int, float, bool)
 
 
 def _article(word: str) -> str:
@@ -32,7 +33,20 @@ def _article(word: str) -> str:
 
 
 def _describe(values: Sequence[Any]) -> str:
-    return repr(list(values))
+    return shown(list(values), 200)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and both text, both booleans or both numbers: ``True`` is not the
+    value ``1`` of an attribute, nor ``"1"``."""
+    kinds = (
+        (isinstance(a, str), isinstance(a, bool)),
+        (
+            isinstance(b, str),
+            isinstance(b, bool),
+        ),
+    )
+    return kinds[0] == kinds[1] and bool(a == b)
 
 
 @dataclass(frozen=True)
@@ -79,27 +93,24 @@ class ProtectedAttribute:
         if isinstance(self.values, str) or not isinstance(self.values, Sequence):
             raise SpecError(
                 f"{where}: 'values' must be a list of at least two values. "
-                f"Got {self.values!r}."
+                f"Got {shown(self.values)}."
             )
         values = tuple(self.values)
         if len(values) < 2:
             raise SpecError(
                 f"{where}: needs at least two values to make twins. Got "
-                f"{_describe(values)}; add the values to compare."
+                f"{shown(list(values))}; add the values to compare."
             )
-        for v in values:
-            if not isinstance(v, _SCALARS):
-                raise SpecError(
-                    f"{where}: values must be strings, numbers or booleans. Got {v!r}."
-                )
-        if len({(type(v), v) for v in values}) != len(values):
-            raise SpecError(f"{where}: 'values' has duplicates: {_describe(values)}.")
+        values = check_values(values, "'values'", where)
         object.__setattr__(self, "values", values)
-        if self.privileged not in values:
+        privileged = plain(self.privileged)
+        matches = [v for v in values if _same(v, privileged)]
+        if not matches:
             raise SpecError(
                 f"The 'privileged' value of protected attribute {self.name!r} must be "
-                f"one of {_describe(values)}. Got {self.privileged!r} instead."
+                f"one of {_describe(values)}. Got {shown(privileged)} instead."
             )
+        object.__setattr__(self, "privileged", matches[0])
         object.__setattr__(
             self, "weights", check_weights(self.weights, len(values), where)
         )
@@ -115,7 +126,9 @@ class ProtectedAttribute:
                 f"{where}: 'encoding' must map each value to the code the model "
                 f"expects, e.g. {{{self.values[0]!r}: 1, {self.values[1]!r}: 0}}."
             )
-        encoding = {self.match_value(k, where): v for k, v in self.encoding.items()}
+        encoding = {
+            self.match_value(k, where): plain(v) for k, v in self.encoding.items()
+        }
         missing = [v for v in self.values if v not in encoding]
         if missing:
             raise SpecError(
@@ -125,11 +138,13 @@ class ProtectedAttribute:
         codes = list(encoding.values())
         if len({repr(c) for c in codes}) != len(codes):
             raise SpecError(f"{where}: 'encoding' maps two values to the same code.")
+        check_values(codes, "'encoding'", where)
         return FrozenDict({v: encoding[v] for v in self.values})
 
     def match_value(self, key: Any, where: str) -> Any:
         """Return the value ``key`` names, accepting its string form (spec files
         write mapping keys as strings)."""
+        key = plain(key)
         if key in self.values and any(
             type(key) is type(v) and key == v for v in self.values
         ):
@@ -140,7 +155,8 @@ class ProtectedAttribute:
             ):
                 return v
         raise SpecError(
-            f"{where}: {key!r} is not a value of protected attribute {self.name!r}; "
+            f"{where}: {shown(key)} is not a value of protected attribute "
+            f"{self.name!r}; "
             f"use one of {_describe(self.values)}."
             f"{did_you_mean(str(key), map(str, self.values))}"
         )
@@ -190,7 +206,7 @@ class Proxy:
             raise SpecError(
                 f"proxy {self.name!r}: 'by_value' must map each value of "
                 f"{self.attribute!r} to the proxy's value for it. "
-                f"Got {self.by_value!r}."
+                f"Got {shown(self.by_value)}."
             )
         object.__setattr__(self, "by_value", freeze(self.by_value))
         # Building the fields validates providers, kwargs and choices now.
@@ -225,7 +241,8 @@ class Proxy:
             if not isinstance(entry, Mapping):
                 raise SpecError(
                     f"proxy {self.name!r}: with a provider, each 'by_value' entry is "
-                    f"the provider's keyword arguments. Got {entry!r} for {value!r}."
+                    "the provider's keyword arguments. "
+                    f"Got {shown(entry)} for {value!r}."
                 )
             return Provider(self.name, self.provider, kwargs=entry, locale=self.locale)
         if isinstance(entry, Mapping):
@@ -294,12 +311,14 @@ class TwinSpec:
             ("proxies", self.proxies, Proxy),
         ):
             if isinstance(items, str | Mapping) or not isinstance(items, Sequence):
-                raise SpecError(f"TwinSpec: {what!r} must be a list. Got {items!r}.")
+                raise SpecError(
+                    f"TwinSpec: {what!r} must be a list. Got {shown(items)}."
+                )
             for item in items:
                 if not isinstance(item, cls):
                     raise SpecError(
                         f"TwinSpec: every entry of {what!r} must be a {cls.__name__}. "
-                        f"Got {item!r}."
+                        f"Got {shown(item)}."
                     )
             object.__setattr__(self, what, tuple(items))
         if not self.protected:
@@ -308,18 +327,20 @@ class TwinSpec:
                 "add one, e.g. ProtectedAttribute('gender', ['male', 'female'], "
                 "privileged='male')."
             )
-        if (
-            isinstance(self.seed, bool)
-            or not isinstance(self.seed, int)
-            or self.seed < 0
-        ):
+        if not is_integer(self.seed) or self.seed < 0:
             raise SpecError(
-                f"TwinSpec: 'seed' must be a non-negative integer. Got {self.seed!r}."
+                "TwinSpec: 'seed' must be a non-negative integer. "
+                f"Got {shown(self.seed)}."
             )
+        if self.seed >= 2**128:
+            raise SpecError(
+                f"TwinSpec: 'seed' must be below 2**128. Got {shown(self.seed)}."
+            )
+        object.__setattr__(self, "seed", int(self.seed))
         check_locale(self.locale, "TwinSpec")
         if self.mode not in ("strict", "proxy"):
             raise SpecError(
-                f"TwinSpec: 'mode' must be 'strict' or 'proxy'. Got {self.mode!r}."
+                f"TwinSpec: 'mode' must be 'strict' or 'proxy'. Got {shown(self.mode)}."
             )
         check_name(self.pair_column, "pair column")
         self._check_columns()
@@ -359,7 +380,7 @@ class TwinSpec:
         if isinstance(self.vary, str) or not isinstance(self.vary, Sequence):
             raise SpecError(
                 f"TwinSpec: 'vary' must be a list of protected attribute names. "
-                f"Got {self.vary!r}."
+                f"Got {shown(self.vary)}."
             )
         vary = tuple(self.vary)
         names = [p.name for p in self.protected]
