@@ -13,7 +13,18 @@ from types import MappingProxyType
 from typing import Any
 
 from twinaudit.exceptions import MitigationError, did_you_mean
+from twinaudit.mitigation._aif360 import (
+    LFR,
+    CalibratedEqOddsPostprocessing,
+    EqOddsPostprocessing,
+    RejectOptionClassification,
+)
 from twinaudit.mitigation._base import FairnessStrategy
+from twinaudit.mitigation._fairlearn import (
+    ExponentiatedGradient,
+    GridSearch,
+    ThresholdOptimizer,
+)
 from twinaudit.mitigation._preprocessing import (
     CorrelationRemover,
     CounterfactualAugmentation,
@@ -38,6 +49,41 @@ _ENTRIES: tuple[tuple[type[FairnessStrategy], str], ...] = (
         CorrelationRemover,
         "Fairlearn's CorrelationRemover: decorrelate numeric features from the "
         "attribute, drop it",
+    ),
+    (
+        ExponentiatedGradient,
+        "Fairlearn's ExponentiatedGradient reduction (randomized classifier under "
+        "a fairness constraint)",
+    ),
+    (
+        GridSearch,
+        "Fairlearn's GridSearch reduction (best model over a grid of Lagrange "
+        "multipliers)",
+    ),
+    (
+        ThresholdOptimizer,
+        "Fairlearn's ThresholdOptimizer: group-specific thresholds (reads the "
+        "attribute at predict time)",
+    ),
+    (
+        EqOddsPostprocessing,
+        "AIF360's equalized-odds post-processing: flips labels per group (reads the "
+        "attribute)",
+    ),
+    (
+        CalibratedEqOddsPostprocessing,
+        "AIF360's calibrated equalized odds: mixes scores per group (reads the "
+        "attribute)",
+    ),
+    (
+        RejectOptionClassification,
+        "AIF360's reject-option classification: favours the unprivileged group "
+        "near the threshold (reads the attribute)",
+    ),
+    (
+        LFR,
+        "AIF360's learning fair representations, then the estimator on them "
+        "(numeric features; reads the attribute)",
     ),
 )
 
