@@ -194,7 +194,7 @@ def _plain_help(command: Any) -> None:
         # typer draws these two from the parameter; set them per instance.
         setattr(param, "display_type_rich", lambda ctx, label=label: label)  # noqa: B010
         if isinstance(param, TyperArgument):
-            name = str(param.metavar or param.name).upper()
+            name = param.metavar = str(param.metavar or param.name).upper()
             usage = name if param.required else f"[{name}]"
             setattr(param, "_usage_display_name", lambda usage=usage: usage)  # noqa: B010
     command._twinaudit_plain_help = True
