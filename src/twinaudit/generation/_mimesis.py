@@ -13,6 +13,7 @@ sampling indices with numpy gives the same distribution at a fraction of the cos
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -81,9 +82,21 @@ def choice_pool(
     return _pool(group, method, tuple(sorted(kwargs.items())), locale)
 
 
-@functools.lru_cache(maxsize=64)
+_local = threading.local()
+
+
 def _instance(group: str, locale: str) -> Any:
-    return provider_instance(group, locale)
+    """This thread's provider instance for ``(group, locale)``. Each call of
+    :func:`call_provider` reseeds its ``random``, so an instance shared
+    between threads would let one thread reseed another's draws mid-way: every
+    thread has its own (processes and Dask workers have their own anyway)."""
+    cache: dict[tuple[str, str], Any] | None = getattr(_local, "instances", None)
+    if cache is None:
+        cache = _local.instances = {}
+    key = (group, locale)
+    if key not in cache:
+        cache[key] = provider_instance(group, locale)
+    return cache[key]
 
 
 def call_provider(
@@ -94,11 +107,13 @@ def call_provider(
     rng: np.random.Generator,
     size: int,
 ) -> np.ndarray:
-    """``size`` values from per-row calls, seeded from ``rng`` (reproducible)."""
-    from mimesis.random import Random
-
+    """``size`` values from per-row calls, seeded from ``rng`` (reproducible in any
+    thread, process or worker: the values depend only on ``rng``)."""
     instance = _instance(group, locale)
-    instance.random = Random(int(rng.integers(2**63)))
+    # Reseed the instance's own generator rather than replace it: providers that
+    # hold others (payment -> person, internet -> file, code, text, datetime) share
+    # it with them, so their draws are seeded too. Same sequence as Random(seed).
+    instance.random.seed(int(rng.integers(2**63)))
     func = getattr(instance, method)
     out = np.empty(size, dtype=object)
     out[:] = [func(**kwargs) for _ in range(size)]
