@@ -49,7 +49,7 @@ def test_the_python_tour_runs(tmp_path, monkeypatch):
     flips = int((incomes <= 79_997).sum())
     assert flips == 5_524
     assert report.flip_rate == pytest.approx(flips / 10_000, abs=1e-12)
-    assert namespace["result"].compare().index[0] == "original model"
+    assert namespace["result"].summary().index[0] == "original model"
 
 
 def test_the_yaml_example_is_a_valid_spec():

@@ -210,6 +210,7 @@ class EqOddsPostprocessing(_PostProcessor):
     """
 
     strategy_name = "eq_odds"
+    label = "AIF360 equalized odds"
 
     def __init__(
         self,
@@ -253,6 +254,7 @@ class CalibratedEqOddsPostprocessing(EqOddsPostprocessing):
     ``"weighted"``). Needs ``sensitive_features`` at predict time."""
 
     strategy_name = "calibrated_eq_odds"
+    label = "AIF360 calibrated equalized odds"
 
     def __init__(
         self,
@@ -299,6 +301,7 @@ class RejectOptionClassification(_PostProcessor):
     ``sensitive_features`` at predict time."""
 
     strategy_name = "reject_option"
+    label = "AIF360 reject option"
     needs_both_labels = False
 
     def __init__(
@@ -383,6 +386,7 @@ class LFR(_PrivilegedGroup):
     """
 
     strategy_name = "lfr"
+    label = "AIF360 LFR"
     requires_sensitive_features = True
 
     def __init__(

@@ -194,6 +194,8 @@ class FairnessStrategy(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     sensitive_in_X: ClassVar[bool] = False
     #: The registry name (``twinaudit.mitigation.STRATEGIES``).
     strategy_name: ClassVar[str] = ""
+    #: How reports name it.
+    label: ClassVar[str] = ""
 
     estimator: Any
 

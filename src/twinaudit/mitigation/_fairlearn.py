@@ -91,6 +91,7 @@ class ExponentiatedGradient(FairnessStrategy):
     """
 
     strategy_name = "exponentiated_gradient"
+    label = "Fairlearn exponentiated gradient"
 
     def __init__(
         self,
@@ -155,6 +156,7 @@ class GridSearch(FairnessStrategy):
     """
 
     strategy_name = "grid_search"
+    label = "Fairlearn grid search"
 
     def __init__(
         self,
@@ -237,6 +239,7 @@ class ThresholdOptimizer(FairnessStrategy):
     """
 
     strategy_name = "threshold_optimizer"
+    label = "Fairlearn threshold optimizer"
     requires_sensitive_features = True
 
     def __init__(

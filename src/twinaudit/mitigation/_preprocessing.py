@@ -89,6 +89,7 @@ class Reweighing(DelegatingStrategy):
     """
 
     strategy_name = "reweighing"
+    label = "AIF360 reweighing"
 
     def __init__(self, estimator: Any) -> None:
         self.estimator = estimator
@@ -130,6 +131,7 @@ class Unawareness(DelegatingStrategy):
     """
 
     strategy_name = "unawareness"
+    label = "unawareness"
     sensitive_in_X = True
 
     def __init__(self, estimator: Any) -> None:
@@ -196,6 +198,7 @@ class CounterfactualAugmentation(DelegatingStrategy):
     """
 
     strategy_name = "augmentation"
+    label = "counterfactual augmentation"
     sensitive_in_X = True
 
     def __init__(
@@ -317,6 +320,7 @@ class CorrelationRemover(DelegatingStrategy):
     """
 
     strategy_name = "correlation_remover"
+    label = "Fairlearn correlation remover"
     sensitive_in_X = True
 
     def __init__(self, estimator: Any, *, alpha: float = 1.0) -> None:

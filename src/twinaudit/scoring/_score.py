@@ -52,6 +52,9 @@ class ScoredTwins:
         The columns passed to the model, in order.
     score_source : {"predict_proba", "decision_function"} or None
         The method that gave ``scores``.
+    notes : tuple of str
+        What the audit should say about how the model was run (a model that
+        reads the protected attribute directly through ``sensitive_features``).
     """
 
     twins: Twins
@@ -62,6 +65,7 @@ class ScoredTwins:
     model_name: str
     features: tuple[str, ...]
     score_source: ScoreSource | None = None
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.score_source not in (None, *get_args(ScoreSource)):
@@ -254,11 +258,14 @@ def score(
             "attributes)."
         )
     X = model_input(twins, model, features)
-    _check_read(twins, X, name, allow_unread)
+    extra, notes = _sensitive_features(model, twins, name)
+    sensitive = extra.get("sensitive_features")
+    read_too = () if sensitive is None else tuple(sensitive.columns)
+    _check_read(twins, X, name, allow_unread, read_too)
     # A model fitted on a plain array gets one (sklearn warns on named columns).
     model_X: Any = X.to_numpy() if unnamed is not None else X
     try:
-        raw = predict(model_X)
+        raw = predict(model_X, **extra)
     except Exception as exc:
         from sklearn.exceptions import NotFittedError
 
@@ -274,7 +281,7 @@ def score(
     predictions = _decisions(raw, X.index, name)
     favorable = _favorable(model, predictions, favorable_label, name)
     y_pred = np.asarray(predictions == favorable).astype(np.int8)
-    scores, source = _scores(model, model_X, favorable, name)
+    scores, source = _scores(model, model_X, favorable, name, extra)
     return ScoredTwins(
         twins=twins,
         y_pred=y_pred,
@@ -284,14 +291,74 @@ def score(
         model_name=name,
         features=tuple(X.columns),
         score_source=source,
+        notes=notes,
     )
 
 
+# -- models that read the protected attribute at predict time ----------------------
+def needs_sensitive_features(model: Any) -> bool:
+    """Whether ``model.predict`` needs ``sensitive_features=``: a twinaudit strategy
+    that declares it (``requires_sensitive_features``), or a ``predict`` with a
+    ``sensitive_features`` parameter without a default (Fairlearn's
+    ``ThresholdOptimizer``)."""
+    import inspect
+
+    declared = getattr(model, "requires_sensitive_features", None)
+    if isinstance(declared, bool | np.bool_):
+        return bool(declared)
+    predict = getattr(model, "predict", None)
+    if not callable(predict):
+        return False
+    try:
+        parameters = inspect.signature(predict).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return False
+    parameter = parameters.get("sensitive_features")
+    return parameter is not None and parameter.default is inspect.Parameter.empty
+
+
+def _sensitive_features(
+    model: Any, twins: Twins, name: str
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The ``sensitive_features=`` keyword for a model that needs it (each twin's
+    own protected values, in the model's codes under its column names) and the
+    report's note saying so; nothing for other models."""
+    if not needs_sensitive_features(model):
+        return {}, ()
+    available = {a.column: a for a in twins.protected}
+    wanted = getattr(model, "sensitive_feature_names_in_", None)
+    columns = list(available) if wanted is None else [str(c) for c in wanted]
+    missing = [c for c in columns if c not in available]
+    if missing:
+        raise ModelError(
+            f"The model {name} reads sensitive feature(s) {missing} at predict time, "
+            f"but no protected attribute of the twins has that column (they have "
+            f"{list(available)}).{did_you_mean(missing[0], available)} Declare the "
+            "attribute with model_column= (and encoding=) naming the column the "
+            "model was given as sensitive_features."
+        )
+    frame = model_input(twins, features=columns)
+    names = ", ".join(repr(available[c].name) for c in columns)
+    note = (
+        f"The model {name} reads the protected attribute(s) {names} directly "
+        "(sensitive_features= at predict time): each twin was scored with its own "
+        "value, so its decisions may depend on the attribute by design."
+    )
+    return {"sensitive_features": frame}, (note,)
+
+
 # -- does each varied attribute reach the model? -------------------------------------
-def _check_read(twins: Twins, X: pd.DataFrame, name: str, allow_unread: bool) -> None:
+def _check_read(
+    twins: Twins,
+    X: pd.DataFrame,
+    name: str,
+    allow_unread: bool,
+    read_too: Sequence[str] = (),
+) -> None:
     """Raise (or warn) for each varied attribute none of whose moving columns is
-    among the model's inputs: every twin of a pair then gets the same decision."""
-    read = set(X.columns)
+    among the model's inputs (``X`` and ``read_too``, the sensitive features it
+    gets at predict time): every twin of a pair then gets the same decision."""
+    read = set(X.columns) | set(read_too)
     for attribute in twins.varied_attributes:
         following = _following(twins, attribute)
         if read.intersection(following):
@@ -525,7 +592,7 @@ def _fitted_without_names(model: Any) -> int | None:
 
 # -- scores -----------------------------------------------------------------------
 def _scores(
-    model: Any, X: Any, favorable: Any, name: str
+    model: Any, X: Any, favorable: Any, name: str, extra: dict[str, Any] | None = None
 ) -> tuple[np.ndarray | None, ScoreSource | None]:
     """The model's score of the favourable decision, and the method that gave it."""
     source: ScoreSource
@@ -553,7 +620,7 @@ def _scores(
             return np.zeros(len(X)), source
         return None, None
     try:
-        raw = getattr(model, source)(X)
+        raw = getattr(model, source)(X, **(extra or {}))
     except Exception as exc:
         raise ModelError(
             f"The model {name} has {source}, but it failed on the twins "
