@@ -814,7 +814,7 @@ def report_from_accumulator(
         )
     )
     metrics = result_frame(metric_rows, list(metric_rows[0]))
-    notes = tuple(dict.fromkeys(metrics["undefined"].dropna().tolist()))
+    notes = (*sample.notes, *dict.fromkeys(metrics["undefined"].dropna().tolist()))
     if n > accumulator.where_size:
         notes += (
             f"Where the bias lives describes a uniform sample of "
