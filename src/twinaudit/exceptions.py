@@ -13,6 +13,7 @@ __all__ = [
     "ChecksumError",
     "ConfigError",
     "DataError",
+    "ExpressionValueError",
     "MissingDependencyError",
     "MitigationError",
     "ModelError",
@@ -37,6 +38,12 @@ class SpecError(TwinauditError, ValueError):
 
     The message names the offending field or key and says how to fix it.
     """
+
+
+class ExpressionValueError(SpecError):
+    """A derived field's expression has no value on some generated rows: an integer
+    overflow, a division by zero, a function outside its domain. The spec is valid;
+    the message names the field, the sub-expression and the number of rows."""
 
 
 class TwinsInvariantError(TwinauditError, ValueError):

@@ -90,6 +90,8 @@ def test_only_true_and_false_are_booleans(word):
     loaded = yaml.load(f"value: {word}", Loader=SpecLoader)["value"]
     if word in ("true", "True", "TRUE", "false", "False", "FALSE"):
         assert loaded is (word.lower() == "true")
+    elif word in ("null", "Null", "NULL"):
+        assert loaded is None
     else:
         assert loaded == word
 

@@ -197,7 +197,7 @@ def _twins_for_range(
 
     derived = {f.name: f for f in spec.fields if isinstance(f, Derived)}
     for name in spec.derived_order:
-        base[name] = compute_derived(derived[name], base, k)
+        base[name] = compute_derived(derived[name], base, k, spec.column_kinds)
 
     # Clone every base profile across the combinations of the varied attributes.
     grid = _variant_grid(spec)
@@ -228,7 +228,7 @@ def _twins_for_range(
             out[proxy.name] = _repeat(base[proxy.name], m)
     for name in spec.derived_order:
         if mode == "proxy" and name in moving:
-            out[name] = compute_derived(derived[name], out, k * m)
+            out[name] = compute_derived(derived[name], out, k * m, spec.column_kinds)
         else:
             out[name] = _repeat(base[name], m)
 

@@ -7,6 +7,7 @@ millions of Python strings.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 import pandas as pd
 
+from twinaudit.exceptions import SpecError
 from twinaudit.generation._mimesis import (
     call_provider,
     choice_pool,
@@ -35,6 +37,8 @@ from twinaudit.spec import (
     Provider,
 )
 from twinaudit.spec._expressions import evaluate
+from twinaudit.spec._limits import INT64_MAX, shown
+from twinaudit.spec._providers import thaw_kwargs
 
 if TYPE_CHECKING:
     Column: TypeAlias = np.ndarray | pd.Categorical[Any] | "FixedWidthText"
@@ -129,8 +133,15 @@ def _(field: LogNormal, ctx: Context, key: tuple[int, ...]) -> Column:
 
 def _finish_normal(field: Normal, values: np.ndarray) -> np.ndarray:
     values = _rounded(values, field.round)
+    if not np.isfinite(values).all():  # pragma: no cover - bounded at construction
+        raise SpecError(f"{field.where}: draws overflowed 64-bit floats.")
     if field.integer:
-        return np.rint(values).astype(np.int64)
+        values = np.rint(values)
+        if not ((values >= -(2.0**63)) & (values < 2.0**63)).all():
+            raise SpecError(  # pragma: no cover - bounded at construction
+                f"{field.where}: draws left the 64-bit integer range."
+            )
+        return values.astype(np.int64)
     return values
 
 
@@ -146,7 +157,10 @@ def _from_choices(choices: tuple[Any, ...], codes: np.ndarray) -> Column:
     if all(isinstance(c, str) for c in choices):
         return pd.Categorical.from_codes(codes, categories=pd.Index(list(choices)))
     values = np.asarray(choices)
-    if values.dtype.kind in "iufb":
+    mixed_bools = any(isinstance(c, bool) for c in choices) and not all(
+        isinstance(c, bool) for c in choices
+    )
+    if values.dtype.kind in "iufb" and not mixed_bools:
         return values[codes]
     out = np.empty(len(choices), dtype=object)
     out[:] = list(choices)
@@ -173,7 +187,7 @@ def _(field: Provider, ctx: Context, key: tuple[int, ...]) -> Column:
     values = ctx.draw(
         key,
         lambda rng, k: call_provider(
-            field.group, field.method, field.kwargs, locale, rng, k
+            field.group, field.method, thaw_kwargs(field.kwargs), locale, rng, k
         ),
     )
     return _objects(values)
@@ -197,14 +211,26 @@ def _(field: Date, ctx: Context, key: tuple[int, ...]) -> Column:
 
 @sample.register
 def _(field: Constant, ctx: Context, key: tuple[int, ...]) -> Column:
-    if isinstance(field.value, str):
+    value = field.value
+    if isinstance(value, str):
         return pd.Categorical.from_codes(
-            np.zeros(ctx.size, dtype=np.int8), categories=pd.Index([field.value])
+            np.zeros(ctx.size, dtype=np.int8), categories=pd.Index([value])
         )
-    values = np.empty(
-        ctx.size, dtype=object if isinstance(field.value, tuple) else None
-    )
-    values[:] = field.value
+    # The value's own type: 7 stays an integer, True a boolean, a date a date.
+    dtype: Any = object
+    if isinstance(value, bool):
+        dtype = np.bool_
+    elif isinstance(value, int):
+        dtype = np.int64
+    elif isinstance(value, float):
+        dtype = np.float64
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        dtype = "datetime64[D]"
+    values = np.empty(ctx.size, dtype=dtype)
+    if dtype is object:
+        values[:] = [value] * ctx.size
+    else:
+        values[:] = value
     return values
 
 
@@ -307,6 +333,11 @@ def uuid4_text(raw: np.ndarray) -> FixedWidthText:
 @sample.register
 def _(field: Identifier, ctx: Context, key: tuple[int, ...]) -> Column:
     if field.format == "int":
+        if ctx.stop - 1 + field.start > INT64_MAX:
+            raise SpecError(
+                f"{field.where}: IDs from start={field.start:,} for {ctx.stop:,} "
+                "pairs go past the largest 64-bit integer; use a smaller 'start'."
+            )
         return np.arange(
             ctx.start + field.start, ctx.stop + field.start, dtype=np.int64
         )
@@ -317,26 +348,49 @@ def _(field: Identifier, ctx: Context, key: tuple[int, ...]) -> Column:
     return uuid4_text(raw)
 
 
-def compute_derived(field: Derived, columns: Mapping[str, Column], size: int) -> Column:
-    """Evaluate a derived field over already generated columns."""
+def compute_derived(
+    field: Derived,
+    columns: Mapping[str, Column],
+    size: int,
+    kinds: Mapping[str, str] | None = None,
+) -> Column:
+    """Evaluate a derived field over already generated columns.
+
+    ``kinds`` are the spec's column kinds (:attr:`TwinSpec.column_kinds`). A
+    value an expression cannot compute (an overflow, a division by zero) is an
+    :class:`~twinaudit.exceptions.ExpressionValueError`; a Python function that
+    raises, or returns the wrong number of values, a :class:`SpecError` naming
+    the field.
+    """
     env = {name: _plain(columns[name]) for name in field.depends_on}
     if field.tree is not None:
-        result = evaluate(field.tree, env)
+        values = evaluate(field.tree, env, kinds=kinds, where=field.where, size=size)
     else:
         assert callable(field.expression)
-        result = field.expression(env)
-    values = np.asarray(result)
+        try:
+            result = field.expression(env)
+            values = np.asarray(result)
+        except Exception as exc:
+            raise SpecError(
+                f"{field.where}: the Python function computing it raised "
+                f"{type(exc).__name__}: {shown(str(exc), 200)}. Fix the function; it "
+                f"receives a dict of numpy arrays with the columns {list(env)}."
+            ) from exc
     if values.ndim == 0:
         values = np.full(size, values)
     if values.shape != (size,):
-        from twinaudit.exceptions import SpecError
-
         raise SpecError(
             f"{field.where}: the expression gave {values.shape} values for {size} "
             "rows; it must give one value per row."
         )
     if field.round is not None:
-        values = np.round(values.astype(float), field.round)
+        if values.dtype.kind not in "biuf":
+            raise SpecError(
+                f"{field.where}: 'round' needs numbers, but the field gives "
+                f"{values.dtype} values; remove 'round' or compute a number."
+            )
+        with np.errstate(all="ignore"):
+            values = np.round(values.astype(float), field.round)
     if values.dtype.kind == "U":
         return values.astype(object)
     return values

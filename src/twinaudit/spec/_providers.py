@@ -126,6 +126,22 @@ def resolve_method(path: str, where: str) -> tuple[str, str]:
     return group, method
 
 
+@functools.cache
+def provider_kind(group: str, method: str) -> str:
+    """What a provider's values are, from its return annotation: ``"str"``,
+    ``"int"``, ``"float"``, ``"bool"``, ``"date"``, or ``"object"`` (lists, dicts,
+    datetimes, decimals, bytes, ...), which expressions take only through str()."""
+    import datetime as dt
+
+    func = getattr(_provider_classes()[group], method)
+    try:
+        hint = typing.get_type_hints(func).get("return")
+    except Exception:  # pragma: no cover - unresolvable hints in a future Mimesis
+        return "object"
+    kinds = {str: "str", int: "int", float: "float", bool: "bool", dt.date: "date"}
+    return kinds.get(hint, "object") if isinstance(hint, type) else "object"
+
+
 def _enum_in(annotation: Any) -> type[enum.Enum] | None:
     if inspect.isclass(annotation) and issubclass(annotation, enum.Enum):
         return annotation

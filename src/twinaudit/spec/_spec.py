@@ -9,11 +9,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from twinaudit.exceptions import SpecError, did_you_mean
+from twinaudit.spec._expressions import check_types, kind_of_values
 from twinaudit.spec._fields import (
     Categorical,
     Constant,
+    Date,
     Derived,
     Field,
+    Float,
+    Identifier,
+    Integer,
+    Normal,
     Provider,
     check_name,
     check_values,
@@ -21,7 +27,7 @@ from twinaudit.spec._fields import (
 )
 from twinaudit.spec._frozen import FrozenDict, freeze
 from twinaudit.spec._limits import is_integer, plain, shown
-from twinaudit.spec._providers import check_call, check_locale
+from twinaudit.spec._providers import check_call, check_locale, provider_kind
 
 __all__ = ["Mode", "ProtectedAttribute", "Proxy", "TwinSpec"]
 
@@ -252,6 +258,27 @@ class Proxy:
         return Constant(self.name, entry)
 
 
+def field_kind(f: Field) -> str:
+    """The kind of a sampled field's values (see :attr:`TwinSpec.column_kinds`)."""
+    if isinstance(f, Integer):
+        return "int"
+    if isinstance(f, Normal):
+        return "int" if f.integer else "float"
+    if isinstance(f, Float):
+        return "float"
+    if isinstance(f, Date):
+        return "date"
+    if isinstance(f, Identifier):
+        return "int" if f.format == "int" else "str"
+    if isinstance(f, Categorical):
+        return kind_of_values(f.choices)
+    if isinstance(f, Constant):
+        return kind_of_values([f.value])
+    if isinstance(f, Provider):
+        return provider_kind(f.group, f.method)
+    return "unknown"
+
+
 @dataclass(frozen=True, kw_only=True)
 class TwinSpec:
     """What to generate: fields, protected attributes, proxies, seed and locale.
@@ -303,6 +330,9 @@ class TwinSpec:
     vary: Sequence[str] | None = None
     pair_column: str = "pair_id"
     _order: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _kinds: Mapping[str, str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for what, items, cls in (
@@ -348,6 +378,7 @@ class TwinSpec:
         self._check_proxies()
         self._check_providers()
         object.__setattr__(self, "_order", self._derived_order())
+        object.__setattr__(self, "_kinds", self._column_kinds())
 
     # -- validation ---------------------------------------------------------------
     def _check_columns(self) -> None:
@@ -462,6 +493,33 @@ class TwinSpec:
                 f"({' -> '.join(map(repr, cycle))}); break it by computing one of "
                 "them from sampled fields only."
             ) from exc
+
+    def _column_kinds(self) -> dict[str, str]:
+        """Each column's kind (number, text, date, ...), derived fields checked in
+        order: an expression that mixes kinds fails here, not when generating."""
+        kinds: dict[str, str] = {self.pair_column: "int"}
+        for p in self.protected:
+            kinds[p.name] = kind_of_values(p.values)
+        for f in self.fields:
+            if not isinstance(f, Derived):
+                kinds[f.name] = field_kind(f)
+        for proxy in self.proxies:
+            found = {field_kind(proxy.field_for(v)) for v in proxy.by_value}
+            kinds[proxy.name] = found.pop() if len(found) == 1 else "object"
+        derived = {f.name: f for f in self.fields if isinstance(f, Derived)}
+        for name in self._order:
+            f = derived[name]
+            kinds[name] = (
+                check_types(f.tree, kinds, f.where) if f.tree is not None else "unknown"
+            )
+        return kinds
+
+    @property
+    def column_kinds(self) -> Mapping[str, str]:
+        """What each column holds, as expressions see it: ``"int"``, ``"float"``,
+        ``"bool"``, ``"str"``, ``"date"``, ``"object"`` or ``"unknown"`` (a field
+        computed by a Python function)."""
+        return dict(self._kinds)
 
     # -- derived views --------------------------------------------------------------
     @property
