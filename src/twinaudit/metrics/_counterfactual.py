@@ -310,10 +310,14 @@ def cochran_table(
                     f"{name}, so Cochran's Q has no variance to test"
                 )
             if undefined is None:
-                from statsmodels.stats.contingency_tables import cochrans_q
+                from scipy.stats import chi2
 
-                result = cochrans_q(x)
-                q, p = float(result.statistic), float(result.pvalue)
+                # Q = (k - 1) (k sum_j C_j^2 - N^2) / (k N - sum_i R_i^2), chi2(k - 1)
+                columns_total = x.sum(axis=0)
+                total = int(row_totals.sum())
+                spread = k * int((columns_total**2).sum()) - total**2
+                q = (k - 1) * spread / denominator
+                p = float(chi2.sf(q, k - 1))
             else:
                 q = p = np.nan
             rows.append(

@@ -19,12 +19,12 @@ __all__ = [
 
 def wilson_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
     """Wilson score interval of ``k`` successes in ``n`` trials (``nan`` if n=0)."""
-    from statsmodels.stats.proportion import proportion_confint
+    from scipy.stats import binomtest
 
     if n == 0:
         return (np.nan, np.nan)
-    low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson")
-    return float(low), float(high)
+    ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def proportion_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
@@ -72,7 +72,7 @@ def benjamini_hochberg(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     out = np.full(p.shape, np.nan)
     keep = np.isfinite(p)
     if keep.any():
-        from statsmodels.stats.multitest import multipletests
+        from scipy.stats import false_discovery_control  # Benjamini-Hochberg
 
-        out[keep] = multipletests(p[keep], method="fdr_bh")[1]
+        out[keep] = false_discovery_control(p[keep])
     return out
