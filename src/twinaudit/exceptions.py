@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "ExpressionValueError",
+    "MemoryLimitError",
     "MissingDependencyError",
     "MitigationError",
     "ModelError",
@@ -89,6 +90,11 @@ class OutputPathError(TwinauditError, OSError):
     """An output file cannot be written there: its directory is missing or
     read-only, the path is a directory, the disk is full. Nothing was written and
     an existing file is unchanged."""
+
+
+class MemoryLimitError(TwinauditError, MemoryError):
+    """A request cannot fit in memory (``generate(spec, 10**13)``); refused before
+    anything is allocated, with the estimated size and the streaming alternative."""
 
 
 class MissingDependencyError(TwinauditError, ImportError):

@@ -151,10 +151,10 @@ def test_huge_integer_literal_is_a_spec_error(tmp_path):
 
 
 def test_oversized_spec_file_is_refused_unread(tmp_path):
-    path = write(tmp_path, "# " + "x" * 4_000_000 + "\n")
+    path = write(tmp_path, "# " + "x" * 1_000_000 + "\n")
     message = (
-        f"Spec file {str(path)!r} is 4,000,003 bytes; twinaudit reads spec files of "
-        "at most 4,000,000 bytes."
+        f"Spec file {str(path)!r} is 1,000,003 bytes; twinaudit reads spec files of "
+        "at most 1,000,000 bytes."
     )
     with pytest.raises(SpecError, match=re.escape(message)):
         load_spec(path)

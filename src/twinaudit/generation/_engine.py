@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from twinaudit.exceptions import SpecError
+from twinaudit.exceptions import MemoryLimitError, SpecError
 from twinaudit.generation._sampling import (
     Column,
     Context,
@@ -23,8 +24,18 @@ from twinaudit.generation._sampling import (
 from twinaudit.generation._streams import Streams, stream_key
 from twinaudit.generation._twins import Twins
 from twinaudit.spec import Derived, Mode, ProtectedAttribute, Proxy, TwinSpec
+from twinaudit.spec._limits import shown
 
 __all__ = ["generate", "iter_twins"]
+
+
+def _check_spec(spec: object, call: str) -> None:
+    if not isinstance(spec, TwinSpec):
+        raise SpecError(
+            f"{call} needs a TwinSpec as its first argument. Got "
+            f"{type(spec).__name__} {shown(spec)}; build one with TwinSpec(...), "
+            "load_spec('spec.yaml') or spec_from_dict({...})."
+        )
 
 
 def _check_request(n_pairs: object, mode: object, seed: object) -> None:
@@ -78,7 +89,9 @@ def generate(
     >>> twins.frame["gender"].tolist()
     ['male', 'female', 'male', 'female', 'male', 'female']
     """
+    _check_spec(spec, "generate")
     _check_request(n_pairs, mode, seed)
+    check_memory(spec, int(n_pairs), f"generate(spec, {int(n_pairs):,})")
     streams = Streams(spec.seed if seed is None else seed, n_total=int(n_pairs))
     return _twins_for_range(spec, 0, int(n_pairs), streams, mode or spec.mode)
 
@@ -94,21 +107,161 @@ def iter_twins(
     """Generate twins in chunks of ``chunk_size`` pairs.
 
     Memory stays bounded by the chunk, and ``Twins.concat(list(iter_twins(...)))``
-    equals ``generate(spec, n_pairs)`` for any chunk size.
+    equals ``generate(spec, n_pairs)`` for any chunk size. Arguments are checked
+    when it is called; chunks are generated as they are consumed.
     """
+    _check_spec(spec, "iter_twins")
     _check_request(n_pairs, mode, seed)
     if (
         isinstance(chunk_size, bool)
-        or not isinstance(chunk_size, int)
+        or not isinstance(chunk_size, int | np.integer)
         or chunk_size < 1
     ):
         raise SpecError(f"chunk_size must be a positive integer. Got {chunk_size!r}.")
-    streams = Streams(
-        spec.seed if seed is None else seed, n_total=int(n_pairs), cache=True
+    check_memory(
+        spec,
+        min(int(chunk_size), int(n_pairs)),
+        f"iter_twins(spec, {int(n_pairs):,}, chunk_size={int(chunk_size):,})",
+        chunked=True,
     )
-    for start in range(0, int(n_pairs), chunk_size):
-        stop = min(start + chunk_size, int(n_pairs))
+    return _chunks(spec, int(n_pairs), int(chunk_size), mode, seed)
+
+
+def _chunks(
+    spec: TwinSpec, n_pairs: int, chunk_size: int, mode: Mode | None, seed: int | None
+) -> Iterator[Twins]:
+    streams = Streams(spec.seed if seed is None else seed, n_total=n_pairs, cache=True)
+    for start in range(0, n_pairs, chunk_size):
+        stop = min(start + chunk_size, n_pairs)
         yield _twins_for_range(spec, start, stop, streams, mode or spec.mode)
+
+
+# -- memory ---------------------------------------------------------------------------
+#: Bytes a text value held as a Python string costs besides its pointer (a
+#: typical name, e-mail or sentence fragment).
+_TEXT_BYTES = 64
+#: Peak memory of a one-shot generation over the finished table: base profiles,
+#: the repeated columns and the assembled frame briefly coexist.
+_PEAK = 2.0
+
+
+def row_bytes(spec: TwinSpec) -> int:
+    """About how many bytes one row of ``spec``'s twins takes in memory, from the
+    columns' kinds (8 for a number or date, 1 for a boolean or a category code,
+    a pointer plus a typical string for text held per row)."""
+    from twinaudit.spec import Categorical, Constant, Identifier, Provider
+
+    kinds = spec.column_kinds
+    total = 8 + 1  # pair id, factual flag
+    total += len(spec.protected)  # category codes
+    pooled_text = 4
+    for f in spec.fields:
+        kind = kinds.get(f.name, "object")
+        if isinstance(f, Categorical | Constant) and kind == "str":
+            total += 1
+        elif isinstance(f, Identifier) and f.format == "uuid":
+            total += 36 + 8
+        elif isinstance(f, Provider) and kind == "str":
+            total += pooled_text + 8 + _TEXT_BYTES  # a pool or one string per row
+        elif kind in ("int", "float", "date"):
+            total += 8
+        elif kind == "bool":
+            total += 1
+        else:
+            total += 8 + _TEXT_BYTES
+    for proxy in spec.proxies:
+        total += 8 + _TEXT_BYTES if proxy.provider else 4
+    return total
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate, as far as the platform says: the
+    smallest of the memory available to the system (``MemAvailable``), the
+    container's limit (cgroup) and the address-space limit (``RLIMIT_AS``), else
+    the physical memory (``sysconf``). ``None`` when nothing is known."""
+    found: list[int] = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
+        try:
+            with open(limit_file, encoding="ascii") as handle:
+                text = handle.read().strip()
+            if text.isdigit() and int(text) < 2**60:
+                with open(usage_file, encoding="ascii") as handle:
+                    used = int(handle.read().strip())
+                found.append(max(int(text) - used, 0))
+        except (OSError, ValueError):
+            pass
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            found.append(max(soft - _address_space(), 0))
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not POSIX
+        pass
+    if not found:
+        try:
+            found.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (AttributeError, ValueError, OSError):  # pragma: no cover - Windows
+            return None
+    return min(found)
+
+
+def _address_space() -> int:
+    """This process's virtual size (what ``RLIMIT_AS`` counts), 0 if unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    raise AssertionError  # pragma: no cover
+
+
+def check_memory(
+    spec: TwinSpec, n_pairs: int, call: str, *, chunked: bool = False
+) -> None:
+    """Refuse, before anything is allocated, a table that cannot fit in memory."""
+    available = available_memory()
+    if available is None:
+        return
+    rows = n_pairs * spec.n_variants
+    need = rows * row_bytes(spec) * _PEAK
+    if need <= available:
+        return
+    fix = (
+        "Pass a smaller chunk_size (100,000 pairs is the default)."
+        if chunked
+        else "Generate in chunks instead: iter_twins(spec, n_pairs, chunk_size="
+        "100_000) yields tables of bounded size to audit or write one by one, and "
+        "`twinaudit generate SPEC -n N -o FILE` writes chunks to a file."
+    )
+    raise MemoryLimitError(
+        f"{call} would build {rows:,} rows of about {row_bytes(spec)} bytes each, "
+        f"needing about {_size(need)} of memory while generating; about "
+        f"{_size(available)} is available. {fix}"
+    )
 
 
 # -- implementation ------------------------------------------------------------------

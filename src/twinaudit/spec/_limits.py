@@ -17,7 +17,11 @@ from twinaudit.exceptions import SpecError
 #: Longest column, field, attribute or proxy name.
 MAX_NAME_LENGTH = 200
 #: Largest spec file read, in bytes.
-MAX_SPEC_FILE_BYTES = 4_000_000
+MAX_SPEC_FILE_BYTES = 1_000_000
+#: Most columns (fields, protected attributes, proxies) in one spec.
+MAX_COLUMNS = 10_000
+#: Most twins per pair (the product of the varied attributes' value counts).
+MAX_VARIANTS = 100_000
 #: Most values (mappings, lists and scalars, every alias counted each time it is
 #: used) in one spec file; stops YAML alias bombs before anything walks them.
 MAX_SPEC_VALUES = 500_000

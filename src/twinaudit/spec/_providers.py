@@ -16,7 +16,7 @@ from typing import Any
 
 from twinaudit.exceptions import SpecError, did_you_mean
 from twinaudit.spec._frozen import freeze, thaw
-from twinaudit.spec._limits import is_integer, plain, shown
+from twinaudit.spec._limits import check_int64, is_integer, plain, shown
 
 #: Provider arguments that set the size of one generated value, and their largest
 #: accepted value: list lengths, sentences, bytes of entropy, characters.
@@ -192,6 +192,8 @@ def coerce_kwargs(
             value = _to_enum(enum_cls, value, key, f"{group}.{method}", where)
         if key in sizes:
             _check_size(value, sizes[key], key, f"{group}.{method}", where)
+        elif is_integer(value):
+            check_int64(int(value), f"argument {key!r} of '{group}.{method}'", where)
         out[key] = value
     try:
         signature.bind(None, **out)

@@ -26,7 +26,7 @@ from twinaudit.spec._fields import (
     check_weights,
 )
 from twinaudit.spec._frozen import FrozenDict, freeze
-from twinaudit.spec._limits import is_integer, plain, shown
+from twinaudit.spec._limits import MAX_COLUMNS, MAX_VARIANTS, is_integer, plain, shown
 from twinaudit.spec._providers import check_call, check_locale, provider_kind
 
 __all__ = ["Mode", "ProtectedAttribute", "Proxy", "TwinSpec"]
@@ -373,8 +373,21 @@ class TwinSpec:
                 f"TwinSpec: 'mode' must be 'strict' or 'proxy'. Got {shown(self.mode)}."
             )
         check_name(self.pair_column, "pair column")
+        n_columns = len(self.protected) + len(self.fields) + len(self.proxies)
+        if n_columns > MAX_COLUMNS:
+            raise SpecError(
+                f"TwinSpec: {n_columns:,} columns; a spec may have at most "
+                f"{MAX_COLUMNS:,}. Split it into several specs."
+            )
         self._check_columns()
         self._check_vary()
+        if self.n_variants > MAX_VARIANTS:
+            sizes = " x ".join(str(len(p.values)) for p in self.varied)
+            raise SpecError(
+                f"TwinSpec: each pair would have {self.n_variants:,} twins ({sizes} "
+                f"values); the limit is {MAX_VARIANTS:,}. Vary fewer attributes at "
+                "once with vary=[...], or use fewer values."
+            )
         self._check_proxies()
         self._check_providers()
         object.__setattr__(self, "_order", self._derived_order())
