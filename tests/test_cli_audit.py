@@ -971,3 +971,37 @@ def test_the_readme_table_of_exit_codes_matches_the_code():
     assert "`fail`" in rows[str(cli.EXIT_FAIL)]
     assert "`inconclusive`" in rows[str(cli.EXIT_INCONCLUSIVE)]
     assert "`pass`" in rows[str(cli.EXIT_OK)]
+
+
+def test_a_mcnemar_p_that_underflows_prints_below_1e_300(files, tmp_path):
+    """3,000 pairs of the tutorial's tree: about 1,640 discordant pairs, all one way,
+    so the exact p (2 ** (1 - n)) underflows to 0; every renderer says < 1e-300."""
+    history = loan_applications(1000, seed=42)
+    model = loan_model(history)
+    twins = generate(loan_twin_spec(seed=42), 3000)
+    frame = twins.frame.assign(
+        Gender_Code=(twins.frame["Gender"] == "Male").astype(int)
+    )
+    decisions = model.predict(frame[LOAN_FEATURES]).reshape(-1, 2)
+    discordant = int((decisions[:, 0] != decisions[:, 1]).sum())
+    assert discordant > 1075  # 2 ** (1 - 1075) is below the smallest double
+    for fmt, marker in [
+        ("md", "&lt; 1e-300"),  # Markdown tables escape < as HTML does
+        ("html", "&lt; 1e-300"),
+        ("console", "< 1e-300"),
+    ]:
+        out = tmp_path / f"report.{fmt}"
+        result = run(
+            *("--model", files / "tree.skops", "--trust", TREE),
+            *("--spec", files / "loan.yaml", "-n", 3000, "-f", fmt, "-o", out),
+        )
+        assert result.exit_code == 0, result.output
+        text = out.read_text()
+        assert text.count(marker) >= 3, fmt  # the metric, its p and adjusted p
+        assert "0.00e+00" not in text
+        rows = [
+            line
+            for line in text.splitlines()
+            if "McNemar p (BH-adjusted)" in line and "Female" in line
+        ]
+        assert rows and all(marker in line for line in rows), (fmt, rows)

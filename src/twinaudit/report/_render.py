@@ -165,8 +165,8 @@ def _num(value: Any, digits: int = 3) -> str:
 def _p(value: Any) -> str:
     if not _finite(value):
         return "–"
-    if value == 0:
-        return "< 1e-300"  # below the smallest double: the test is beyond doubt
+    if value < 1e-300:  # 0 when it underflows: the test is beyond doubt
+        return "< 1e-300"
     return f"{value:.2e}" if value < 1e-3 else f"{value:.3f}"
 
 
@@ -316,12 +316,14 @@ def _label(d: Mapping[str, Any], metric: str) -> str:
     return str(entry.get("label", metric))
 
 
-def _value_cell(value: Any, reason: str | None, *, too_small: bool = False) -> Cell:
+def _value_cell(
+    value: Any, reason: str | None, *, too_small: bool = False, p_value: bool = False
+) -> Cell:
     note = _TOO_SMALL if too_small else None
     if not _finite(value):
         reason = reason or _NO_REASON
         return Cell("undefined", f"{reason}; {note}" if note else reason)
-    return Cell(_num(value), note)
+    return Cell(_p(value) if p_value else _num(value), note)
 
 
 def _library_cell(d: Mapping[str, Any], row: Mapping[str, Any], library: str) -> Cell:
@@ -473,7 +475,12 @@ def _metrics_section(d: Mapping[str, Any]) -> Section:
                 _label(d, row["metric"]),
                 attribute,
                 group,
-                _value_cell(row["value"], row["undefined"], too_small=row["too_small"]),
+                _value_cell(
+                    row["value"],
+                    row["undefined"],
+                    too_small=row["too_small"],
+                    p_value=row["metric"] == "mcnemar_p",
+                ),
                 _interval(row["low"], row["high"]),
                 _library_cell(d, row, "aif360"),
                 _library_cell(d, row, "fairlearn"),
