@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from twinaudit.cli import app
+from twinaudit.datasets import loan_twin_spec
 from twinaudit.generation import generate
 from twinaudit.spec import load_spec
 
@@ -46,6 +47,15 @@ def test_demo_tells_the_whole_story(tmp_path):
     data = json.loads(out.read_text())
     assert data["pairs"] == 1000 and data["headline"]["flipped_profiles"] == 546
     assert "0 of 454 at or above 80,000 do (the tree splits at income 79,997.0)" in text
+    # The strict table says what strict means, and the proxy mode is shown beside it.
+    assert "(strict mode: twins share every column but the attribute)" in text
+    assert "What the two modes do to the proxies of the same profiles" in text
+    strict = generate(loan_twin_spec(42), 3).frame
+    proxy = generate(loan_twin_spec(42), 3, mode="proxy").frame
+    assert (strict["Name"].to_numpy()[::2] == strict["Name"].to_numpy()[1::2]).all()
+    assert (proxy["Name"].to_numpy()[::2] != proxy["Name"].to_numpy()[1::2]).any()
+    for a, b in zip(strict["Name"], proxy["Name"], strict=True):
+        assert f"│ {a} " in result.output and f"│ {b} " in result.output
     again = runner.invoke(app, ["demo", "--json", str(out)])
     assert again.exit_code == 2
     assert again.stderr == (

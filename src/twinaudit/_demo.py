@@ -88,10 +88,15 @@ def render_demo(result: DemoResult, console: Any, show_pairs: int = 10) -> None:
     console.print(
         f"[bold]2. Counterfactual twins.[/bold] Mimesis generates "
         f"{result.twins.n_pairs:,} applicant profiles; each is cloned into a male "
-        "and a "
-        "female twin with the same ID, name and income."
+        "and a female twin with the same ID and income. The audit uses [bold]strict"
+        "[/bold] mode: the twins also share the profile's first name, so only the "
+        "gender differs, even where the name reads as the other gender's. In "
+        "[bold]proxy[/bold] mode each twin gets a name of its own gender, as a real "
+        "applicant would (twinaudit generate --mode proxy)."
     )
     console.print(decision_table(result.report, show_pairs))
+    if show_pairs:
+        console.print(mode_table(result.twins, min(show_pairs, 3)))
     console.print("[bold]3. Audit.[/bold]")
     console.print(result.report)
     flips = result.flips_by_income()
@@ -152,9 +157,14 @@ def decision_table(report: Any, n_pairs: int = 10) -> Any:
     scored = report.scored
     twins = scored.twins
     frame = report.decisions(n_pairs)
+    mode = twins.spec.mode if twins.spec is not None else None
+    meaning = {
+        "strict": " (strict mode: twins share every column but the attribute)",
+        "proxy": " (proxy mode: names follow each twin's own attribute)",
+    }.get(str(mode), "")
     table = Table(
         title=f"First {min(n_pairs, twins.n_pairs)} twin pairs and the "
-        "model's decisions",
+        f"model's decisions{meaning}",
         header_style="bold",
     )
     shown = [c for c in frame.columns if c not in ("decision", "decision_score")]
@@ -173,6 +183,39 @@ def decision_table(report: Any, n_pairs: int = 10) -> Any:
             cells.append(f"{values['decision_score']:.2f}")
         end_section = (i + 1) % twins.n_variants == 0
         table.add_row(*cells, end_section=end_section)
+    return table
+
+
+def mode_table(twins: Twins, n_pairs: int) -> Any:
+    """The first pairs' proxies in both modes: the same base profiles, with the
+    proxy held fixed (strict) or drawn for each twin's own value (proxy)."""
+    from rich.table import Table
+
+    spec = twins.spec
+    if spec is None or not spec.proxies:
+        return Table(title="(these twins declare no proxy)")
+    strict = generate(spec, n_pairs, mode="strict").frame
+    proxy = generate(spec, n_pairs, mode="proxy").frame
+    table = Table(
+        title="What the two modes do to the proxies of the same profiles",
+        caption="strict isolates the attribute; proxy shows the applicant as a "
+        "member of each group would look. The tree reads only "
+        f"{', '.join(FEATURES)}, so its decisions are the same in both.",
+        header_style="bold",
+    )
+    names = [p.name for p in spec.proxies]
+    attributes = [a.name for a in spec.protected]
+    for column in ["pair", *attributes]:
+        table.add_column(column)
+    for name in names:
+        table.add_column(f"{name} (strict)")
+        table.add_column(f"{name} (proxy)")
+    pair = spec.pair_column
+    for i in range(len(strict)):
+        cells = [str(strict[pair].iat[i]), *(str(strict[a].iat[i]) for a in attributes)]
+        for name in names:
+            cells += [str(strict[name].iat[i]), str(proxy[name].iat[i])]
+        table.add_row(*cells, end_section=(i + 1) % twins.n_variants == 0)
     return table
 
 
