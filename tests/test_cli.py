@@ -181,6 +181,7 @@ def test_the_docstring_documents_the_exit_codes():
         (cli.EXIT_INCONCLUSIVE, "3: ``audit --policy``: the verdict is"),
         (cli.EXIT_INTERNAL, "70: internal error"),
         (cli.EXIT_INTERRUPTED, "130: interrupted"),
+        (cli.EXIT_TERMINATED, "143: terminated (SIGTERM)"),
     ]:
         assert f"- {code}: " in cli.__doc__ and meaning in " ".join(cli.__doc__.split())
     from twinaudit.report._policy import EXIT_CODES
