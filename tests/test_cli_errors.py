@@ -138,7 +138,7 @@ CASES = [
         "generate with an unknown mode",
         ["generate", "spec.yaml", "-o", "twins.csv", "--mode", "loose"],
         None,
-        "error: Invalid value for '--mode'",
+        "error: Invalid value for '--mode': 'loose' is not one of 'strict', 'proxy'.",
     ),
     (
         "generate without --out",

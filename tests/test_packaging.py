@@ -7,6 +7,7 @@ generating wrong twins.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import re
 import sys
@@ -41,7 +42,8 @@ def requirement(name: str, requirements: list[str]) -> Requirement:
     raise AssertionError(f"{name} is not in {requirements}")
 
 
-def imported_top_level(folder: Path) -> set[str]:
+@functools.cache
+def imported_top_level(folder: Path) -> frozenset[str]:
     """The top-level module of every absolute import in ``folder``'s Python files,
     including lazy ones (``importlib.import_module("x.y")``, ``import_aif360(...)``).
     """
@@ -56,12 +58,17 @@ def imported_top_level(folder: Path) -> set[str]:
                 for arg in node.args[:1]:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         names.add(arg.value.split(".")[0])
-    return names
+    return frozenset(names)
+
+
+@functools.cache
+def _packages_distributions() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()
 
 
 def distributions_of(modules: set[str]) -> set[str]:
     """The installed distributions that provide ``modules`` (lower-case names)."""
-    provided = importlib.metadata.packages_distributions()
+    provided = _packages_distributions()
     return {
         canonicalize_name(dist)
         for module in modules

@@ -284,7 +284,8 @@ def _usage_error(exc: Any) -> int:
         return EXIT_INPUT  # the help was printed
     ctx = getattr(exc, "ctx", None)
     where = f" See '{ctx.command_path} --help'." if ctx is not None else ""
-    message = exc.format_message().rstrip()
+    # typer words a choice error "Value error, 'x' is not one of ...".
+    message = exc.format_message().rstrip().replace(": Value error, ", ": ")
     if message and message[-1] not in ".?!":
         message += "."
     _error(f"{message}{where}")
