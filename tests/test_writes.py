@@ -244,6 +244,27 @@ def test_a_directory_is_not_an_output_file(tmp_path, overwrite):
     assert listing(folder) == []
 
 
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_device_or_pipe_is_never_replaced(tmp_path, overwrite):
+    """As root, os.replace over /dev/null would put a regular file in its place."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path in (fifo, Path(os.devnull)):
+        if overwrite:
+            message = (
+                f"Cannot write to {str(path)!r}: it is not a regular file (a device, "
+                "pipe or socket), which twinaudit never replaces. Give a file name."
+            )
+            with pytest.raises(OutputPathError, match=re.escape(message)):
+                write_text(path, "x", overwrite=True)
+        else:
+            with pytest.raises(OutputExistsError):
+                write_text(path, "x", overwrite=False)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert listing(tmp_path) == ["pipe"]
+
+
 def test_a_read_only_directory_is_refused(tmp_path, monkeypatch):
     """As root, permissions do not stop a write: the check reads os.access, which
     is what a read-only file system answers too (EROFS)."""

@@ -95,7 +95,8 @@ def check_output(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
     write (the one a symlink points to, under ``overwrite``).
 
     Raises :class:`OutputExistsError` for an existing file without ``overwrite``,
-    :class:`OutputPathError` for a directory, a missing or read-only directory.
+    :class:`OutputPathError` for a directory, a device or pipe, a missing or
+    read-only directory.
     """
     path = Path(path)
     if path.is_dir():
@@ -105,6 +106,11 @@ def check_output(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
         )
     refuse_overwrite(path, overwrite)
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if target.exists() and not target.is_file():
+        raise OutputPathError(
+            f"Cannot write to {str(path)!r}: it is not a regular file (a device, "
+            "pipe or socket), which twinaudit never replaces. Give a file name."
+        )
     folder = target.parent
     if not folder.is_dir():
         what = "is not a directory" if folder.exists() else "does not exist"
