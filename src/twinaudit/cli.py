@@ -884,6 +884,9 @@ def validate(
 # Attach each with one line, e.g. ``app.command("bench")(bench_command)``; keep the
 # module's heavy imports inside its functions so that ``twinaudit --help`` stays fast.
 # Errors, warnings, exit codes, --debug, SIGTERM and help come from TwinauditGroup.
+from twinaudit._cli_bench import bench_command  # noqa: E402
+
+app.command("bench")(bench_command)
 
 
 def main() -> None:

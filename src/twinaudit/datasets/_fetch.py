@@ -394,6 +394,24 @@ def fetch_loan(n: int = 1000, seed: int = 42) -> Any:
     return _bunch(data, target, {"Gender": "Male"}, LOAN_DESCR, "loan")
 
 
+#: The files each loader reads (paths in the data folder); the loan scenario reads none.
+FILES: dict[str, tuple[str, ...]] = {
+    "adult": ("adult/adult.data", "adult/adult.test"),
+    "german_credit": ("german/german.data",),
+    "compas": ("compas/compas-scores-two-years.csv",),
+    "bank_marketing": ("bank/bank-additional-full.csv",),
+    "loan": (),
+}
+
+#: Each data set's protected attributes and their privileged values.
+PROTECTED: dict[str, dict[str, str]] = {
+    "adult": {"sex": "Male", "race": "White"},
+    "german_credit": {"age": "25 or older", "sex": "male"},
+    "compas": {"race": "Caucasian", "sex": "Female"},
+    "bank_marketing": {"age": "25 or older"},
+    "loan": {"Gender": "Male"},
+}
+
 #: Every loader by the name a benchmark configuration uses.
 LOADERS: dict[str, Callable[..., Any]] = {
     "adult": fetch_adult,

@@ -1,0 +1,49 @@
+"""The mitigation benchmark: data sets × attributes × estimators × strategies ×
+seeds, resumable and parallel, with the statistics and reports of the comparison."""
+
+from twinaudit.benchmark._config import (
+    BASELINE,
+    BenchmarkConfig,
+    DatasetConfig,
+    default_config,
+    load_config,
+)
+from twinaudit.benchmark._estimators import ESTIMATORS, CategoricalBoosting
+from twinaudit.benchmark._metrics import (
+    COLUMNS,
+    FAIRNESS_METRICS,
+    KEYS,
+    PERFORMANCE_METRICS,
+    TIMING_COLUMNS,
+)
+from twinaudit.benchmark._report import (
+    benchmark_html,
+    benchmark_markdown,
+    write_report,
+)
+from twinaudit.benchmark._run import load_results, run_benchmark, split_indices
+from twinaudit.benchmark._stats import pareto_front, rank_strategies, summarize
+
+__all__ = [
+    "BASELINE",
+    "COLUMNS",
+    "ESTIMATORS",
+    "FAIRNESS_METRICS",
+    "KEYS",
+    "PERFORMANCE_METRICS",
+    "TIMING_COLUMNS",
+    "BenchmarkConfig",
+    "CategoricalBoosting",
+    "DatasetConfig",
+    "benchmark_html",
+    "benchmark_markdown",
+    "default_config",
+    "load_config",
+    "load_results",
+    "pareto_front",
+    "rank_strategies",
+    "run_benchmark",
+    "split_indices",
+    "summarize",
+    "write_report",
+]

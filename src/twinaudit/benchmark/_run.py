@@ -1,0 +1,567 @@
+"""Running a benchmark: cells in parallel, each written as it finishes.
+
+One cell is (data set, protected attribute, estimator, strategy, seed). The rows of
+a data set are split once per seed (stratified by the label), and every strategy
+and estimator of that seed uses that split and an estimator seeded with it, so
+strategies differ only by the strategy.
+
+The results directory holds
+
+- ``benchmark.json``: the configuration, its hash and the library versions,
+  written (atomically) before the first cell runs;
+- ``cells.jsonl``: one JSON line per finished cell (failed ones with their
+  error), appended by the parent process with one ``write`` and an ``fsync``
+  each, so a killed run loses at most the cells in flight (a torn last line is
+  dropped when the run resumes);
+- ``results.jsonl`` and ``results.parquet``: the tidy table in configuration
+  order, written atomically when every cell is done.
+
+A rerun with the same configuration skips finished cells; a different
+configuration is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from twinaudit.benchmark._config import BASELINE, BenchmarkConfig, load_config
+from twinaudit.benchmark._metrics import COLUMNS, FAIRNESS_METRICS, KEYS
+from twinaudit.exceptions import ConfigError, DataError, OutputExistsError
+
+__all__ = ["load_results", "run_benchmark", "split_indices"]
+
+FORMAT = 1
+_META = "benchmark.json"
+_CELLS = "cells.jsonl"
+_RESULTS = "results.jsonl"
+
+Cell = tuple[str, str, str, str, int]
+
+
+# -- data and splits -------------------------------------------------------------------
+@functools.lru_cache(maxsize=8)
+def _load(name: str, max_rows: int | None, data_home: str | None) -> Any:
+    from twinaudit.datasets import LOADERS
+
+    if name == "loan":
+        bunch = LOADERS[name](2000 if max_rows is None else max_rows, seed=42)
+    else:
+        bunch = LOADERS[name](data_home=data_home)
+        if max_rows is not None and max_rows < len(bunch.data):
+            from sklearn.model_selection import train_test_split
+
+            keep, _ = train_test_split(
+                np.arange(len(bunch.data)),
+                train_size=max_rows,
+                stratify=bunch.target,
+                random_state=0,
+            )
+            keep = np.sort(keep)
+            bunch.data = bunch.data.iloc[keep].reset_index(drop=True)
+            bunch.target = bunch.target.iloc[keep].reset_index(drop=True)
+            bunch.sensitive_features = bunch.sensitive_features.iloc[keep].reset_index(
+                drop=True
+            )
+    return bunch
+
+
+def split_indices(
+    y: np.ndarray,
+    seed: int,
+    *,
+    test_size: float,
+    validation_size: float,
+    method: str = "stratified",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train, validation and test row positions for one seed.
+
+    ``stratified``: scikit-learn's ``train_test_split`` stratified by ``y`` (test
+    first, then validation from the rest). ``permutation``: AIF360's
+    ``split(shuffle=True)`` after ``np.random.seed(seed)``: one permutation, the
+    first rows for training, then validation, then test (from a private
+    ``RandomState``; numpy's global state is left alone).
+
+    Examples
+    --------
+    >>> train, val, test = split_indices(np.r_[[0] * 30, [1] * 70], 0,
+    ...     test_size=0.3, validation_size=0.0, method="permutation")
+    >>> len(train), len(val), len(test)
+    (70, 0, 30)
+    """
+    n = len(y)
+    n_test = round(test_size * n)
+    n_val = round(validation_size * n)
+    if method == "permutation":
+        order = np.random.RandomState(seed).permutation(n)
+        n_train = n - n_test - n_val
+        return (
+            order[:n_train],
+            order[n_train : n_train + n_val],
+            order[n_train + n_val :],
+        )
+    from sklearn.model_selection import train_test_split
+
+    rows = np.arange(n)
+    rest, test = train_test_split(rows, test_size=n_test, stratify=y, random_state=seed)
+    if n_val == 0:
+        return np.sort(rest), rows[:0], np.sort(test)
+    train, val = train_test_split(
+        rest, test_size=n_val, stratify=y[rest], random_state=seed
+    )
+    return np.sort(train), np.sort(val), np.sort(test)
+
+
+# -- one cell ------------------------------------------------------------------------
+def _predict(model: Any, X: pd.DataFrame, sensitive: pd.DataFrame, plain: bool) -> Any:
+    if plain:
+        return model.predict(X)
+    return model.predict(X, sensitive_features=sensitive)
+
+
+def _scores(
+    model: Any, X: pd.DataFrame, sensitive: pd.DataFrame, plain: bool
+) -> np.ndarray | None:
+    kwargs = {} if plain else {"sensitive_features": sensitive}
+    if callable(getattr(model, "predict_proba", None)):
+        try:
+            proba = np.asarray(model.predict_proba(X, **kwargs))
+        except (AttributeError, NotImplementedError):
+            return None
+        return proba[:, list(model.classes_).index(1)]
+    if callable(getattr(model, "decision_function", None)):
+        try:
+            return np.asarray(model.decision_function(X, **kwargs), dtype=float)
+        except (AttributeError, NotImplementedError):
+            return None
+    return None
+
+
+def _mean_difference(
+    y: np.ndarray, privileged: np.ndarray, weights: np.ndarray | None
+) -> float:
+    """AIF360's mean difference of the labels: P(fav | unprivileged) -
+    P(fav | privileged), weighted by the training weights when the strategy has
+    them (reweighing)."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    rates = []
+    for mask in (~privileged, privileged):
+        total = w[mask].sum()
+        rates.append(float((w[mask] * y[mask]).sum() / total) if total else math.nan)
+    return rates[0] - rates[1]
+
+
+def _metric(report: Any, name: str, population: str) -> Any:
+    return report.metric(name, population=population)
+
+
+def run_cell(config: BenchmarkConfig, cell: Cell) -> dict[str, Any]:
+    """Run one cell; never raises: a failure is a row with ``status="failed"`` and
+    the error (the run goes on)."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(zip(KEYS, cell, strict=True))
+    row["status"] = "ok"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            _run_cell(config, cell, row)
+        except Exception as exc:
+            row["status"] = "failed"
+            text = str(exc).strip().splitlines()
+            row["error"] = f"{type(exc).__name__}: {text[0] if text else ''}"
+            if os.environ.get("TWINAUDIT_DEBUG") == "1":
+                traceback.print_exc()
+    messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    row["warnings"] = "; ".join(messages) or None
+    return row
+
+
+def _run_cell(config: BenchmarkConfig, cell: Cell, row: dict[str, Any]) -> None:
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
+
+    from twinaudit.benchmark._estimators import ESTIMATORS
+    from twinaudit.generation import from_frame
+    from twinaudit.report import audit
+
+    dataset, attribute, estimator_name, strategy, seed = cell
+    spec = next(d for d in config.datasets if d.name == dataset)
+    bunch = _load(dataset, spec.max_rows, config.data_home)
+    X: pd.DataFrame = bunch.data
+    y = bunch.target.to_numpy()
+    privileged_value = bunch.privileged[attribute]
+    train, val, test = split_indices(
+        y,
+        seed,
+        test_size=config.test_size,
+        validation_size=config.validation_size,
+        method=config.split,
+    )
+    row.update(n_train=len(train), n_validation=len(val), n_test=len(test))
+    sensitive = X[[attribute]]
+    estimator = ESTIMATORS[estimator_name](seed)
+    plain = strategy == BASELINE
+    if plain:
+        model = estimator
+    else:
+        from twinaudit.mitigation import STRATEGIES
+
+        params = dict(config.strategy_params.get(strategy, {}))
+        cls = STRATEGIES[strategy]
+        if "random_state" in cls(estimator).get_params(deep=False):
+            params.setdefault("random_state", seed)
+        model = cls(estimator, **params)
+
+    X_train, y_train = X.iloc[train].reset_index(drop=True), y[train]
+    start = time.perf_counter()
+    if plain:
+        model.fit(X_train, y_train)
+    else:
+        model.fit(
+            X_train,
+            y_train,
+            sensitive_features=sensitive.iloc[train].reset_index(drop=True),
+        )
+    row["fit_time"] = time.perf_counter() - start
+
+    privileged_train = (sensitive.iloc[train][attribute] == privileged_value).to_numpy()
+    row["train_mean_difference"] = _mean_difference(
+        y_train, privileged_train, getattr(model, "sample_weight_", None)
+    )
+
+    X_test = X.iloc[test].reset_index(drop=True)
+    s_test = sensitive.iloc[test].reset_index(drop=True)
+    y_test = y[test]
+    start = time.perf_counter()
+    decisions = np.asarray(_predict(model, X_test, s_test, plain))
+    row["predict_time"] = time.perf_counter() - start
+    row["accuracy"] = float(accuracy_score(y_test, decisions))
+    row["balanced_accuracy"] = float(balanced_accuracy_score(y_test, decisions))
+    scores = _scores(model, X_test, s_test, plain)
+    row["roc_auc"] = (
+        float(roc_auc_score(y_test, scores))
+        if scores is not None and len(np.unique(y_test)) == 2
+        else math.nan
+    )
+    if len(val):
+        X_val = X.iloc[val].reset_index(drop=True)
+        s_val = sensitive.iloc[val].reset_index(drop=True)
+        row["validation_accuracy"] = float(
+            accuracy_score(y[val], _predict(model, X_val, s_val, plain))
+        )
+    else:
+        row["validation_accuracy"] = math.nan
+
+    # Group metrics on the observed test rows, flip rate on their twins.
+    start = time.perf_counter()
+    label = "__label__"
+    columns = list(X.columns)
+    twins = from_frame(
+        X_test.assign(**{label: y_test}), protected={attribute: privileged_value}
+    )
+
+    def decide(frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray(_predict(model, frame[columns], frame[[attribute]], plain))
+
+    report = audit(
+        decide,
+        twins,
+        y_true=label,
+        libraries=False,
+        n_boot=0,
+        confidence=config.confidence,
+        random_state=seed,
+    )
+    for name in FAIRNESS_METRICS:
+        population = "twins" if name == "flip_rate" else "observed"
+        value = _metric(report, name, population)
+        row[name] = float(value)
+        if name == "flip_rate":
+            row["flip_rate_low"] = float(value.low)
+            row["flip_rate_high"] = float(value.high)
+    row["audit_time"] = time.perf_counter() - start
+
+
+# -- the results directory ----------------------------------------------------------
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for package in (
+        "twinaudit",
+        "numpy",
+        "pandas",
+        "scikit-learn",
+        "aif360",
+        "fairlearn",
+    ):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            out[package] = "not installed"
+    return out
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _check_output(config: BenchmarkConfig, out: Path) -> bool:
+    """Refuse a directory holding anything but this configuration's results;
+    return whether it holds them already (a rerun)."""
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(
+            f"{str(out)!r} is a file; the benchmark writes a results directory. "
+            "Choose another --out."
+        )
+    meta = out / _META
+    if meta.is_file():
+        try:
+            recorded = json.loads(meta.read_text(encoding="utf-8"))
+            recorded_hash = recorded["config_hash"]
+        except (ValueError, KeyError) as exc:
+            raise OutputExistsError(
+                f"{str(meta)!r} is not a benchmark record ({exc}); choose another "
+                "output directory."
+            ) from exc
+        if recorded_hash != config.hash:
+            raise OutputExistsError(
+                f"{str(out)!r} holds the results of another configuration (hash "
+                f"{recorded_hash[:12]}, this one {config.hash[:12]}); use another "
+                "output directory, or delete it to start again."
+            )
+        return True
+    if out.is_dir() and any(out.iterdir()):
+        raise OutputExistsError(
+            f"{str(out)!r} is not empty and holds no benchmark results; choose an "
+            "empty or new output directory."
+        )
+    return False
+
+
+def _check_data(config: BenchmarkConfig) -> None:
+    from twinaudit.datasets import FILES, data_file
+
+    for dataset in config.datasets:
+        for path in FILES[dataset.name]:
+            data_file(path, data_home=config.data_home)
+
+
+def _read_cells(path: Path, *, repair: bool = False) -> dict[Cell, dict[str, Any]]:
+    """Finished cells. A torn last line (a run killed mid-write) is ignored, and
+    with ``repair`` cut off the file before the run appends to it."""
+    if not path.is_file():
+        return {}
+    raw = path.read_bytes()
+    end = raw.rfind(b"\n") + 1
+    if repair and end < len(raw):
+        with path.open("r+b") as handle:
+            handle.truncate(end)
+    done: dict[Cell, dict[str, Any]] = {}
+    for line in raw[:end].splitlines():
+        if line.strip():
+            record = json.loads(line)
+            done[tuple(record[k] for k in KEYS)] = record
+    return done
+
+
+def _append(path: Path, record: Mapping[str, Any]) -> None:
+    line = (json.dumps(record, sort_keys=True, allow_nan=True) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _table(config: BenchmarkConfig, done: Mapping[Cell, Mapping[str, Any]]) -> Any:
+    rows = [done[cell] for cell in config.cells() if cell in done]
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    for column in ("dataset", "attribute", "estimator", "strategy", "status"):
+        table[column] = table[column].astype(str)
+    table["seed"] = table["seed"].astype(np.int64)
+    for column in ("error", "warnings"):
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
+    numeric = [c for c in COLUMNS if c not in (*KEYS, "status", "error", "warnings")]
+    table[numeric] = table[numeric].astype(float)
+    table.attrs["config"] = config.to_dict()
+    table.attrs["config_hash"] = config.hash
+    return table
+
+
+def _progress(total: int, done: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]benchmark"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[running]} running, {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        transient=False,
+    )
+    progress.start()
+    progress.add_task("cells", total=total, completed=done, running=0, failed=0)
+    return progress
+
+
+def run_benchmark(
+    config: BenchmarkConfig | Mapping[str, Any] | str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    n_jobs: int = 1,
+    progress: bool | None = None,
+) -> Any:
+    """Run (or resume) a benchmark and return its tidy table.
+
+    Parameters
+    ----------
+    config : BenchmarkConfig, mapping, or path of a YAML/TOML file
+    out : path
+        Results directory (created). Finished cells found there are skipped; a
+        directory holding another configuration's results is refused.
+    n_jobs : int
+        Cells run in parallel (joblib; ``-1``: every core).
+    progress : bool, optional
+        Show a Rich progress bar (default: when stderr is a terminal).
+
+    Returns
+    -------
+    DataFrame
+        One row per (dataset, attribute, estimator, strategy, seed), in the
+        configuration's order; ``status`` is ``"ok"`` or ``"failed"`` (with
+        ``error``). ``table.attrs`` holds the configuration and its hash.
+
+    Examples
+    --------
+    >>> table = run_benchmark(
+    ...     {"datasets": ["loan"], "estimators": ["logistic_regression"],
+    ...      "strategies": ["reweighing"], "seeds": [0]}, "bench-out")  # doctest: +SKIP
+    """
+    settings: BenchmarkConfig
+    if isinstance(config, str | os.PathLike):
+        settings = load_config(config)
+    elif isinstance(config, Mapping):
+        settings = BenchmarkConfig.from_dict(config)
+    elif isinstance(config, BenchmarkConfig):
+        settings = config
+    else:
+        raise ConfigError(
+            f"config must be a BenchmarkConfig, a mapping or a file path. Got "
+            f"{type(settings).__name__}."
+        )
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise ConfigError(f"n_jobs must be a non-zero whole number. Got {n_jobs!r}.")
+    out = Path(out)
+    # Everything is checked before the directory is touched.
+    resuming = _check_output(settings, out)
+    _check_data(settings)
+    if not resuming:
+        out.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": FORMAT,
+            "config": settings.to_dict(),
+            "config_hash": settings.hash,
+            "versions": _versions(),
+        }
+        _write_atomic(out / _META, json.dumps(meta, indent=2).encode())
+    cells_path = out / _CELLS
+    done = _read_cells(cells_path, repair=True)
+    todo = [cell for cell in settings.cells() if cell not in done]
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    bar = _progress(len(settings.cells()), len(done), show)
+    failed = sum(r["status"] == "failed" for r in done.values())
+    try:
+        for record in _execute(settings, todo, n_jobs):
+            _append(cells_path, record)
+            done[tuple(record[k] for k in KEYS)] = record
+            failed += record["status"] == "failed"
+            if bar is not None:
+                remaining = len(settings.cells()) - len(done)
+                bar.update(
+                    bar.task_ids[0],
+                    advance=1,
+                    running=min(remaining, _workers(n_jobs)),
+                    failed=failed,
+                )
+    finally:
+        if bar is not None:
+            bar.stop()
+    table = _table(settings, done)
+    _write_atomic(
+        out / _RESULTS,
+        "".join(
+            json.dumps(r, sort_keys=True) + "\n"
+            for r in json.loads(table.to_json(orient="records"))
+        ).encode(),
+    )
+    partial = out / ".results.parquet.partial"
+    table.to_parquet(partial, index=False)
+    os.replace(partial, out / "results.parquet")
+    return table
+
+
+def _workers(n_jobs: int) -> int:
+    return (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
+
+
+def _execute(
+    config: BenchmarkConfig, todo: list[Cell], n_jobs: int
+) -> Iterator[dict[str, Any]]:
+    if not todo:
+        return
+    if n_jobs == 1:
+        for cell in todo:
+            yield run_cell(config, cell)
+        return
+    from joblib import Parallel, delayed
+
+    # Cells of one data set next to each other: a worker reuses its loaded copy.
+    yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+        delayed(run_cell)(config, cell) for cell in todo
+    )
+
+
+def load_results(out: str | os.PathLike[str]) -> Any:
+    """The table of a results directory (finished cells only, in configuration
+    order), with its configuration in ``table.attrs``."""
+    out = Path(out)
+    meta = out / _META
+    if not meta.is_file():
+        raise DataError(f"{str(out)!r} holds no benchmark results ({_META} missing).")
+    recorded = json.loads(meta.read_text(encoding="utf-8"))
+    config = BenchmarkConfig.from_dict(recorded["config"])
+    table = _table(config, _read_cells(out / _CELLS))
+    table.attrs["versions"] = recorded.get("versions", {})
+    return table
