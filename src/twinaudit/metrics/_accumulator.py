@@ -128,6 +128,19 @@ def _weighted_quantile(values: np.ndarray, counts: np.ndarray, q: float) -> floa
     return low + diff * fraction
 
 
+def _largest(size: np.ndarray, top: int) -> np.ndarray:
+    """Positions of the ``top`` largest values, largest first, ties by position
+    (``np.argsort(-size, kind="stable")[:top]`` in linear time)."""
+    n = len(size)
+    if n <= top or top == 0:
+        return np.argsort(-size, kind="stable")[:top]
+    kth = size[np.argpartition(-size, top - 1)[top - 1]]
+    above = np.flatnonzero(size > kth)
+    equal = np.flatnonzero(size == kth)[: top - len(above)]
+    chosen = np.concatenate([above, equal])
+    return chosen[np.lexsort((chosen, -size[chosen]))]
+
+
 @dataclass
 class GapSummary:
     """Mergeable summary of one comparison's per-profile score gaps (see the module
@@ -156,7 +169,7 @@ class GapSummary:
         out.n, out.mean = n, mean
         out.m2 = float(((gap - mean) ** 2).sum())
         out.low, out.high = float(gap.min()), float(gap.max())
-        keep = np.argsort(-np.abs(gap), kind="stable")[:top]
+        keep = _largest(np.abs(gap), top)
         out.top_pair, out.top_gap = keep + offset, gap[keep]
         out.values = [gap]
         if n > EXACT_GAPS:
@@ -372,6 +385,20 @@ def _priority(pairs: np.ndarray, seed: int) -> np.ndarray:
         return z ^ (z >> np.uint64(31))
 
 
+def _smallest(priority: np.ndarray, k: int) -> np.ndarray:
+    """Sorted positions of the ``k`` smallest priorities (uniform ``uint64``): a
+    cheap pre-selection below a threshold that holds them with near certainty,
+    then an exact partition (or one over everything when it does not)."""
+    n = len(priority)
+    fraction = 1.2 * k / n + 8 * math.sqrt(k) / n
+    if fraction < 1:
+        candidates = np.flatnonzero(priority < np.uint64(int(fraction * 2.0**64)))
+    if fraction >= 1 or len(candidates) < k:
+        candidates = np.arange(n)
+    part = np.argpartition(priority[candidates], k - 1)[:k]
+    return np.sort(candidates[part])
+
+
 @dataclass
 class _WhereSample:
     size: int
@@ -393,7 +420,7 @@ class _WhereSample:
         priority = _priority(np.arange(offset, offset + n), self.seed)
         chosen = np.arange(n)
         if n > self.size:
-            chosen = np.sort(np.argpartition(priority, self.size - 1)[: self.size])
+            chosen = _smallest(priority, self.size)
         profiles = frame[list(columns)].iloc[chosen * m].reset_index(drop=True)
         other = _WhereSample(
             self.size,
@@ -420,7 +447,7 @@ class _WhereSample:
         priority = np.concatenate([self.priority, other.priority])
         keep = np.arange(len(pairs))
         if len(pairs) > self.size:
-            keep = np.argpartition(priority, self.size - 1)[: self.size]
+            keep = _smallest(priority, self.size)
         keep = keep[np.argsort(pairs[keep], kind="stable")]
         profiles = pd.concat([self.profiles, other.profiles], ignore_index=True)
         self.pairs, self.priority = pairs[keep], priority[keep]
@@ -459,8 +486,8 @@ class AuditAccumulator:
         Whether observed chunks carry true labels.
     where_columns : sequence of str
         Profile features kept for "where the bias lives".
-    where_sample : int
-        Profiles kept for it at most (see :data:`WHERE_SAMPLE`).
+    where_sample : int, optional
+        Profiles kept for it at most (default :data:`WHERE_SAMPLE`).
     top : int
         Largest score gaps kept per comparison.
     random_state : int
@@ -488,7 +515,7 @@ class AuditAccumulator:
         observed_groups: Sequence[int] | None = None,
         labels: bool = False,
         where_columns: Sequence[str] = (),
-        where_sample: int = WHERE_SAMPLE,
+        where_sample: int | None = None,
         top: int = 10,
         random_state: int = 0,
     ) -> None:
@@ -501,7 +528,7 @@ class AuditAccumulator:
         self.labels = bool(labels)
         self.where_columns = tuple(where_columns)
         self.top = int(top)
-        self.where_size = int(where_sample)
+        self.where_size = int(WHERE_SAMPLE if where_sample is None else where_sample)
         self.n_profiles = 0
         self._patterns = _Patterns(self.n_variants)
         self._gaps = [GapSummary(top=self.top) for _ in self.comparisons]
@@ -512,7 +539,7 @@ class AuditAccumulator:
         )
         self._observed_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._top_features: dict[int, dict[str, Any]] = {}
-        self._where = _WhereSample(int(where_sample), int(random_state))
+        self._where = _WhereSample(self.where_size, int(random_state))
 
     # -- feeding ------------------------------------------------------------------
     def update(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -455,6 +456,11 @@ def audit(
     random_state: int = 0,
     n_boot: int = 1000,
     allow_unread: bool = False,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
+    backend: Literal["local", "dask"] = "local",
+    client: Any = None,
+    progress: bool | None = None,
 ) -> AuditReport:
     """Audit ``model`` on counterfactual twins.
 
@@ -495,6 +501,27 @@ def audit(
         Bootstrap replicates for the intervals of group metrics and score gaps.
     allow_unread : bool
         Audit an attribute the model never reads (warns instead of raising).
+    chunk_size : int, optional
+        Stream the audit: generate (or slice), score and accumulate this many pairs
+        at a time, in memory bounded by the chunk, on ``n_jobs`` threads. The
+        result equals the one-shot audit's (counts to the last bit); "where the
+        bias lives" describes a uniform sample of at most 100,000 profiles (the
+        same however the audit is chunked), and ``report.scored`` holds the first
+        10,000 pairs. Default: one chunk (``backend="local"``).
+    n_jobs : int, optional
+        Threads scoring chunks of a streamed audit (default: one per core).
+    backend : {"local", "dask"}
+        ``"dask"`` generates, scores and accumulates the chunks on a
+        ``dask.distributed`` cluster (``pip install 'twinaudit[dask]'``), with the
+        same result: the model is sent to every worker once, and the accumulators
+        are merged on the cluster.
+    client : dask.distributed.Client or str, optional
+        The cluster for ``backend="dask"``: a running client or a scheduler
+        address. Default: a local cluster of 2 worker processes, closed after
+        the audit.
+    progress : bool, optional
+        Show a progress bar on stderr for a streamed audit (default: on a
+        terminal, for four chunks or more).
 
     Returns
     -------
@@ -508,6 +535,31 @@ def audit(
     >>> 0 < report.flip_rate < 1
     True
     """
+    from twinaudit.report._streaming import check_stream_options
+
+    check_stream_options(chunk_size, n_jobs, backend, client)
+    if chunk_size is not None or backend != "local":
+        return _streamed(
+            model,
+            twins,
+            n_pairs=n_pairs,
+            y_true=y_true,
+            favorable_label=favorable_label,
+            features=features,
+            confidence=confidence,
+            policy=policy,
+            min_cell_size=min_cell_size,
+            bins=bins,
+            libraries=libraries,
+            random_state=random_state,
+            n_boot=n_boot,
+            allow_unread=allow_unread,
+            chunk_size=chunk_size,
+            n_jobs=n_jobs,
+            backend=backend,
+            client=client,
+            progress=progress,
+        )
     if isinstance(twins, TwinSpec):
         twins = generate(twins, 1000 if n_pairs is None else n_pairs)
     elif n_pairs is not None:
@@ -539,6 +591,75 @@ def audit(
     return report_from_scored(
         scored,
         y_true=y_true,
+        confidence=confidence,
+        policy=policy,
+        min_cell_size=min_cell_size,
+        bins=bins,
+        libraries=libraries,
+        random_state=random_state,
+        n_boot=n_boot,
+    )
+
+
+def _streamed(
+    model: Any,
+    twins: Twins | TwinSpec,
+    *,
+    n_pairs: int | None,
+    y_true: Any,
+    features: Sequence[str] | None,
+    confidence: float | None,
+    policy: Policy | None,
+    min_cell_size: int,
+    n_boot: int,
+    random_state: int,
+    chunk_size: int | None,
+    **options: Any,
+) -> AuditReport:
+    """The audit of :func:`audit` in chunks (``chunk_size``) or on Dask."""
+    from twinaudit.report._streaming import stream_audit
+
+    confidence = _confidence(confidence, policy)
+    min_cell_size = _check_count("min_cell_size", min_cell_size, 0)
+    n_boot = _check_count("n_boot", n_boot, 0)
+    random_state = _check_count("random_state", random_state, 0)
+    if isinstance(twins, TwinSpec):
+        total = 1000 if n_pairs is None else n_pairs
+        _check_count("n_pairs", total, 1)
+    elif isinstance(twins, Twins):
+        if n_pairs is not None:
+            raise DataError(
+                "n_pairs is only used when auditing a TwinSpec; the twins "
+                "are already generated."
+            )
+        total = twins.n_pairs
+        if (
+            isinstance(y_true, str)
+            and features is None
+            and not hasattr(model, "feature_names_in_")
+        ):
+            features = [c for c in model_input(twins).columns if c != y_true]
+    else:
+        raise DataError(
+            f"audit needs Twins (from generate/from_frame) or a TwinSpec. Got "
+            f"{type(twins).__name__}."
+        )
+    bins = options.pop("bins")
+    libraries = options.pop("libraries")
+    accumulator, sample, label_column = stream_audit(
+        model,
+        twins,
+        int(total),
+        chunk_size=chunk_size,
+        y_true=y_true,
+        features=features,
+        random_state=random_state,
+        **options,
+    )
+    return report_from_accumulator(
+        accumulator,
+        sample,
+        label_column=label_column,
         confidence=confidence,
         policy=policy,
         min_cell_size=min_cell_size,
@@ -828,7 +949,7 @@ def report_from_accumulator(
             f"{len(undefined)} metric(s) are undefined on this data and reported as "
             f"nan; the reasons are in report.notes (first: {undefined[0]})",
             UndefinedMetricWarning,
-            stacklevel=3,
+            stacklevel=_caller_level(),
         )
     return AuditReport(
         scored=sample,
@@ -847,6 +968,19 @@ def report_from_accumulator(
         policy=policy,
         notes=notes,
     )
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside twinaudit, seen from the
+    function that calls this one (audit, streamed or not, or report_from_scored)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_globals.get(
+        "__name__", ""
+    ).startswith("twinaudit."):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _where(

@@ -265,7 +265,7 @@ def score(
     # A model fitted on a plain array gets one (sklearn warns on named columns).
     model_X: Any = X.to_numpy() if unnamed is not None else X
     try:
-        raw = predict(model_X, **extra)
+        raw, proba = _predict_once(model, predict, model_X, extra)
     except Exception as exc:
         from sklearn.exceptions import NotFittedError
 
@@ -281,7 +281,7 @@ def score(
     predictions = _decisions(raw, X.index, name)
     favorable = _favorable(model, predictions, favorable_label, name)
     y_pred = np.asarray(predictions == favorable).astype(np.int8)
-    scores, source = _scores(model, model_X, favorable, name, extra)
+    scores, source = _scores(model, model_X, favorable, name, extra, proba)
     return ScoredTwins(
         twins=twins,
         y_pred=y_pred,
@@ -591,10 +591,53 @@ def _fitted_without_names(model: Any) -> int | None:
 
 
 # -- scores -----------------------------------------------------------------------
+def _predict_once(
+    model: Any, predict: Callable[..., Any], X: Any, extra: dict[str, Any]
+) -> tuple[Any, np.ndarray | None]:
+    """The model's predictions, and its ``predict_proba`` when ``predict`` is, by
+    scikit-learn's own code, ``classes_.take(argmax(predict_proba(X)))``: then the
+    model runs once and the decisions are read off the probabilities (the same
+    array, so the same decisions). Any other model runs ``predict`` here and its
+    scoring method later."""
+    final = model
+    from sklearn.pipeline import Pipeline
+
+    if type(model) is Pipeline:  # transforms run once either way
+        final = model[-1]
+    if extra or not _predict_is_argmax_of_proba(final):
+        return predict(X, **extra), None
+    proba = model.predict_proba(X)
+    return final.classes_.take(np.argmax(proba, axis=1), axis=0), proba
+
+
+def _predict_is_argmax_of_proba(estimator: Any) -> bool:
+    from sklearn.ensemble._forest import ForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    kind = type(estimator)
+    if getattr(estimator, "n_outputs_", None) != 1:
+        return False
+    # DecisionTreeClassifier.predict: classes_.take(argmax(tree_.predict(X))), and
+    # predict_proba: tree_.predict(X)[:, :n_classes_]; ForestClassifier.predict:
+    # classes_.take(argmax(self.predict_proba(X))). Only where neither is overridden.
+    return any(
+        issubclass(kind, base)
+        and kind.predict is base.predict
+        and kind.predict_proba is base.predict_proba
+        for base in (DecisionTreeClassifier, ForestClassifier)
+    )
+
+
 def _scores(
-    model: Any, X: Any, favorable: Any, name: str, extra: dict[str, Any] | None = None
+    model: Any,
+    X: Any,
+    favorable: Any,
+    name: str,
+    extra: dict[str, Any] | None = None,
+    proba: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, ScoreSource | None]:
-    """The model's score of the favourable decision, and the method that gave it."""
+    """The model's score of the favourable decision, and the method that gave it
+    (``proba``: ``predict_proba``'s output, when the model already gave it)."""
     source: ScoreSource
     if callable(getattr(model, "predict_proba", None)):
         source = "predict_proba"
@@ -620,7 +663,10 @@ def _scores(
             return np.zeros(len(X)), source
         return None, None
     try:
-        raw = getattr(model, source)(X, **(extra or {}))
+        if proba is not None and source == "predict_proba":
+            raw = proba
+        else:
+            raw = getattr(model, source)(X, **(extra or {}))
     except Exception as exc:
         raise ModelError(
             f"The model {name} has {source}, but it failed on the twins "
