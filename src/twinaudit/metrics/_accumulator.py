@@ -141,6 +141,41 @@ def _largest(size: np.ndarray, top: int) -> np.ndarray:
     return chosen[np.lexsort((chosen, -size[chosen]))]
 
 
+def _few_distinct(gap: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct gaps (increasing) and their counts when there are at most one
+    per 20 profiles (hashing, no sort of every gap); ``None`` otherwise."""
+    n = len(gap)
+    if n < 40:
+        return None
+    codes, uniques = pd.factorize(gap, sort=False, use_na_sentinel=False)
+    if len(uniques) * 20 > n:
+        return None
+    counts = np.bincount(codes, minlength=len(uniques)).astype(np.int64)
+    order = np.argsort(np.asarray(uniques), kind="stable")
+    return np.asarray(uniques, dtype=float)[order], counts[order]
+
+
+def _few_gaps_interval(
+    gap: np.ndarray,
+    values: np.ndarray,
+    counts: np.ndarray,
+    confidence: float,
+    rng: np.random.Generator,
+    n_boot: int,
+) -> tuple[float, float]:
+    """:func:`~twinaudit.metrics._counterfactual._gap_interval` where the distinct
+    gaps are known: the same multinomial draws over them."""
+    from twinaudit.metrics._stats import percentile_interval
+
+    n = len(gap)
+    mean = float(gap.mean())
+    if float(gap.std()) == 0:
+        return mean, mean
+    draws = rng.multinomial(n, counts / n, size=n_boot)
+    low, high = percentile_interval(draws @ values / n, confidence)
+    return float(low), float(high)
+
+
 @dataclass
 class GapSummary:
     """Mergeable summary of one comparison's per-profile score gaps (see the module
@@ -253,16 +288,34 @@ class GapSummary:
         histogram (counts, edges)."""
         gap = self.gaps()
         if gap is not None:
-            low, high = _gap_interval(gap, confidence, rng, n_boot)
             absolute = np.abs(gap)
-            counts, edges = np.histogram(gap, bins=histogram_bins)
+            distinct = _few_distinct(gap)
+            if distinct is None:
+                low, high = _gap_interval(gap, confidence, rng, n_boot)
+                median = float(np.median(gap))
+                p95 = float(np.quantile(absolute, 0.95))
+                counts, edges = np.histogram(gap, bins=histogram_bins)
+            else:
+                # Few distinct gaps (trees, rules): the same numbers from the
+                # distinct values and their counts, without sorting every gap.
+                values, weights = distinct
+                low, high = _few_gaps_interval(
+                    gap, values, weights, confidence, rng, n_boot
+                )
+                median = _weighted_quantile(values, weights, 0.5)
+                order = np.argsort(np.abs(values), kind="stable")
+                p95 = _weighted_quantile(np.abs(values)[order], weights[order], 0.95)
+                counts, edges = np.histogram(
+                    values, bins=histogram_bins, weights=weights.astype(float)
+                )
+                counts = counts.astype(np.int64)
             return (
                 {
                     "mean_score_gap": float(gap.mean()),
                     "score_gap_low": low,
                     "score_gap_high": high,
-                    "median_score_gap": float(np.median(gap)),
-                    "p95_abs_score_gap": float(np.quantile(absolute, 0.95)),
+                    "median_score_gap": median,
+                    "p95_abs_score_gap": p95,
                     "max_abs_score_gap": float(absolute.max()),
                 },
                 counts,
@@ -576,9 +629,13 @@ class AuditAccumulator:
         self._patterns.add(decisions)
         if scores is not None:
             for k, item in enumerate(self.comparisons):
-                ref = scores[:, [a for a, _ in item.columns]]
-                grp = scores[:, [b for _, b in item.columns]]
-                gap = np.asarray((grp - ref).mean(axis=1), dtype=float)
+                if len(item.columns) == 1:  # the mean of one difference is itself
+                    ((a, b),) = item.columns
+                    gap = np.asarray(scores[:, b] - scores[:, a], dtype=float)
+                else:
+                    ref = scores[:, [a for a, _ in item.columns]]
+                    grp = scores[:, [b for _, b in item.columns]]
+                    gap = np.asarray((grp - ref).mean(axis=1), dtype=float)
                 self._gaps[k] = self._gaps[k].merge(GapSummary.of(gap, start, self.top))
             if frame is not None:
                 self._keep_top_features(frame, start, n)
