@@ -59,6 +59,9 @@ _EXPORTS = {
     "CounterfactualAugmentation": "twinaudit.mitigation",
     "Reweighing": "twinaudit.mitigation",
     "mitigate": "twinaudit.mitigation",
+    # benchmark
+    "BenchmarkConfig": "twinaudit.benchmark",
+    "run_benchmark": "twinaudit.benchmark",
     # files
     "load_model": "twinaudit._models",
     "write_twins": "twinaudit._io",
@@ -66,6 +69,7 @@ _EXPORTS = {
 
 __all__ = [
     "AuditReport",
+    "BenchmarkConfig",
     "Categorical",
     "Constant",
     "CounterfactualAugmentation",
@@ -96,6 +100,7 @@ __all__ = [
     "load_policy",
     "load_spec",
     "mitigate",
+    "run_benchmark",
     "save_policy",
     "save_spec",
     "score",
@@ -122,6 +127,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from twinaudit._io import write_twins
     from twinaudit._models import load_model
     from twinaudit.adapters import to_binary_label_dataset, to_metric_frame
+    from twinaudit.benchmark import BenchmarkConfig, run_benchmark
     from twinaudit.generation import (
         Twins,
         check_twins,

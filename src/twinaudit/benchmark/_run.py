@@ -173,7 +173,11 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update(zip(KEYS, cell, strict=True))
     row["status"] = "ok"
-    with warnings.catch_warnings(record=True) as caught:
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    # One thread per cell: cells run in parallel (n_jobs), and BLAS or OpenMP
+    # threads inside a cell would only compete with them.
+    with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             _run_cell(config, cell, row)

@@ -158,7 +158,9 @@ def pareto_front(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
     out["unfairness"] = (summary[metric] - point).abs()
     out["on_front"] = False
     for _, group in out.groupby(["dataset", "attribute"], sort=False):
-        values = group[["accuracy", "unfairness"]].to_numpy(dtype=float)
+        # Means of equal values can differ in the last bit (0.1 averaged over
+        # three seeds or two): compare at 12 decimals.
+        values = group[["accuracy", "unfairness"]].to_numpy(dtype=float).round(12)
         for index, (acc, unfair) in zip(group.index, values, strict=True):
             if not (np.isfinite(acc) and np.isfinite(unfair)):
                 continue
