@@ -283,14 +283,21 @@ def _stack_by_value(columns: list[Column]) -> tuple[np.ndarray, Any]:
     """Stack per-value columns as ``(n_values, n)``; categoricals on shared codes."""
     categoricals = [c for c in columns if isinstance(c, pd.Categorical)]
     if len(categoricals) == len(columns):
+        # Columns drawn from one pool share one dtype object: merge and remap each
+        # distinct category list once, not once per value (an attribute may have
+        # thousands of values, a pool thousands of names).
         categories: dict[Any, int] = {}
+        remaps: dict[int, np.ndarray] = {}
         for c in categoricals:
-            for cat in c.categories:
+            if id(c.dtype) in remaps:
+                continue
+            cats = c.categories.tolist()
+            for cat in cats:
                 categories.setdefault(cat, len(categories))
-        stacked = []
-        for c in categoricals:
-            remap = np.array([categories[cat] for cat in c.categories], dtype=np.int32)
-            stacked.append(remap[c.codes])
+            remaps[id(c.dtype)] = np.fromiter(
+                (categories[cat] for cat in cats), dtype=np.int32, count=len(cats)
+            )
+        stacked = [remaps[id(c.dtype)][c.codes] for c in categoricals]
         return np.stack(stacked), pd.CategoricalDtype(pd.Index(list(categories)))
     arrays = [
         c.to_numpy()
@@ -312,10 +319,18 @@ def _select(
     return picked
 
 
+def _code_dtype(n_values: int) -> type[np.signedinteger[Any]]:
+    """The smallest integer type holding codes ``0 .. n_values - 1``."""
+    if n_values <= 2**7:
+        return np.int8
+    return np.int16 if n_values <= 2**15 else np.int32
+
+
 def _variant_grid(spec: TwinSpec) -> np.ndarray:
     """``(n_variants, n_varied)`` value codes of each combination, in row order."""
     ranges = [range(len(p.values)) for p in spec.varied]
-    return np.array(list(itertools.product(*ranges)), dtype=np.int8).reshape(
+    most = max((len(p.values) for p in spec.protected), default=1)
+    return np.array(list(itertools.product(*ranges)), dtype=_code_dtype(most)).reshape(
         -1, len(ranges)
     )
 
@@ -363,7 +378,10 @@ def _twins_for_range(
         if attribute.name in varied:
             codes = np.tile(grid[:, varied.index(attribute.name)], k)
         else:
-            codes = np.repeat(base_codes[attribute.name].astype(np.int8), m)
+            codes = np.repeat(
+                base_codes[attribute.name].astype(_code_dtype(len(attribute.values))),
+                m,
+            )
         row_codes[attribute.name] = codes
         out[attribute.name] = _protected_column(attribute, codes)
     for field in spec.fields:

@@ -20,7 +20,6 @@ from twinaudit.exceptions import SpecError
 from twinaudit.generation._mimesis import (
     call_provider,
     choice_pool,
-    pooled_categorical,
 )
 from twinaudit.generation._streams import Streams, stream_key
 from twinaudit.spec import (
@@ -183,7 +182,7 @@ def _(field: Provider, ctx: Context, key: tuple[int, ...]) -> Column:
         codes = ctx.draw(
             key, lambda rng, k: index_map[rng.integers(0, n, size=k, dtype=np.int64)]
         )
-        return pooled_categorical(codes, categories)
+        return pd.Categorical.from_codes(codes, dtype=_pool_dtype(categories))
     values = ctx.draw(
         key,
         lambda rng, k: call_provider(
@@ -191,6 +190,22 @@ def _(field: Provider, ctx: Context, key: tuple[int, ...]) -> Column:
         ),
     )
     return _objects(values)
+
+
+_POOL_DTYPES: dict[int, tuple[Sequence[str], pd.CategoricalDtype]] = {}
+
+
+def _pool_dtype(categories: Sequence[str]) -> pd.CategoricalDtype:
+    """One dtype object per provider pool (the pool's categories are cached by
+    :func:`choice_pool`), so columns from one pool share it and stacking them per
+    protected value does not compare thousands of names again."""
+    found = _POOL_DTYPES.get(id(categories))
+    if found is None or found[0] is not categories:
+        if len(_POOL_DTYPES) > 2048:
+            _POOL_DTYPES.clear()
+        found = (categories, pd.CategoricalDtype(pd.Index(list(categories))))
+        _POOL_DTYPES[id(categories)] = found
+    return found[1]
 
 
 def _objects(values: Any) -> Column:

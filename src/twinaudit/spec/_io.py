@@ -253,7 +253,7 @@ def _attr_from_dict(data: Any, path: str) -> ProtectedAttribute:
 
 def _proxy_from_dict(data: Any, path: str) -> Proxy:
     data = dict(_mapping(data, path))
-    allowed = tuple(f.name for f in dataclasses.fields(Proxy))
+    allowed = tuple(f.name for f in dataclasses.fields(Proxy) if f.init)
     _check_keys(data, allowed, path, required=("name", "attribute", "by_value"))
     by_value = {
         k: (tuple(v) if isinstance(v, list) else v)

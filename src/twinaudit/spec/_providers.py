@@ -95,12 +95,24 @@ def provider_instance(group: str, locale: str) -> Any:
 
 
 def provider_methods(group: str) -> list[str]:
+    return list(_provider_methods(group))
+
+
+@functools.cache
+def _provider_methods(group: str) -> tuple[str, ...]:
     cls = _provider_classes()[group]
-    return sorted(
-        name
-        for name, member in inspect.getmembers(cls, inspect.isfunction)
-        if not name.startswith("_") and name not in _NOT_PROVIDERS
+    return tuple(
+        sorted(
+            name
+            for name, member in inspect.getmembers(cls, inspect.isfunction)
+            if not name.startswith("_") and name not in _NOT_PROVIDERS
+        )
     )
+
+
+@functools.cache
+def _signature(group: str, method: str) -> inspect.Signature:
+    return inspect.signature(getattr(_provider_classes()[group], method))
 
 
 def resolve_method(path: str, where: str) -> tuple[str, str]:
@@ -117,7 +129,7 @@ def resolve_method(path: str, where: str) -> tuple[str, str]:
             f"{where}: unknown Mimesis provider group {group!r} in {path!r}."
             f"{did_you_mean(group, groups)} Known groups: {', '.join(groups)}."
         )
-    methods = provider_methods(group)
+    methods = _provider_methods(group)
     if method not in methods:
         raise SpecError(
             f"{where}: Mimesis provider {group!r} has no method {method!r}."
@@ -172,8 +184,7 @@ def coerce_kwargs(
 ) -> dict[str, Any]:
     """Convert strings to the Mimesis enums a method expects (``"female"`` ->
     ``Gender.FEMALE``) and check the arguments against the method's signature."""
-    func = getattr(_provider_classes()[group], method)
-    signature = inspect.signature(func)
+    signature = _signature(group, method)
     params = [p for p in signature.parameters if p != "self"]
     enums = _enum_parameters(group, method)
     out: dict[str, Any] = {}
@@ -238,7 +249,29 @@ def kwargs_for_file(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 def check_call(
     group: str, method: str, kwargs: Mapping[str, Any], locale: str, where: str
 ) -> None:
-    """Call the provider once so that arguments Mimesis rejects fail at spec time."""
+    """Call the provider once so that arguments Mimesis rejects fail at spec time.
+
+    The arguments are bounded (:data:`SIZE_ARGUMENTS`) before this runs, so the call
+    is small; one value longer than :data:`MAX_PROVIDER_VALUE_CHARS` is refused.
+    Each distinct call is made once per process.
+    """
+    key = (group, method, tuple(sorted(kwargs.items())), locale)
+    try:
+        hash(key)
+    except TypeError:  # pragma: no cover - kwargs are frozen by Provider
+        _check_call(group, method, kwargs, locale, where)
+        return
+    if key not in _CHECKED:
+        _check_call(group, method, kwargs, locale, where)
+        _CHECKED.add(key)
+
+
+_CHECKED: set[Any] = set()
+
+
+def _check_call(
+    group: str, method: str, kwargs: Mapping[str, Any], locale: str, where: str
+) -> None:
     from mimesis.random import Random
 
     with _CHECK_LOCK:

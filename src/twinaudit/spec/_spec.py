@@ -205,6 +205,9 @@ class Proxy:
     by_value: Mapping[Any, Any]
     provider: str | None = None
     locale: str | None = None
+    _fields: dict[Any, Field] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         check_name(self.name, "proxy")
@@ -242,6 +245,12 @@ class Proxy:
 
     def field_for(self, value: Any) -> Field:
         """The field that generates this proxy for one value of the attribute."""
+        built = self._fields.get(value)
+        if built is None:
+            built = self._fields[value] = self._field_for(value)
+        return built
+
+    def _field_for(self, value: Any) -> Field:
         entry = self.by_value[value]
         if self.provider is not None:
             if not isinstance(entry, Mapping):
