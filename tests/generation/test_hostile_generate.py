@@ -101,3 +101,64 @@ def test_from_frame_with_no_protected_attribute():
     message = "'protected' must name at least one protected attribute."
     with pytest.raises(DataError, match=re.escape(message)):
         from_frame(rows, protected={})
+
+
+def test_from_frame_refuses_a_table_that_cannot_fit(monkeypatch):
+    import twinaudit.generation._engine as engine
+
+    monkeypatch.setattr(engine, "available_memory", lambda: 10_000)
+    rows = pd.DataFrame({"sex": [0, 1] * 50, "income": range(100)})
+    message = (
+        "from_frame(100 rows x 2 twins each) would build 200 rows of about 25 bytes "
+        "each, needing about 10.0 kB of memory while generating; about 10.0 kB is "
+        "available. Pass the rows in slices (from_frame(data.iloc[i:j], ...)) and "
+        "audit or write each slice in turn."
+    )
+    # 200 rows * (16 bytes of data + 9) * 2 = 10,000 bytes: exactly what is free.
+    assert from_frame(rows, protected={"sex": 1}).frame.shape == (200, 3)
+    monkeypatch.setattr(engine, "available_memory", lambda: 9_999)
+    with pytest.raises(MemoryLimitError, match=re.escape(message)):
+        from_frame(rows, protected={"sex": 1})
+
+
+def test_numpy_integers_as_sizes_and_seeds():
+    import numpy as np
+
+    a = generate(SPEC, np.int64(3), seed=np.int64(5)).frame
+    b = generate(SPEC, 3, seed=5).frame
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(SpecError, match=re.escape("seed must be a non-negative")):
+        generate(SPEC, 3, seed=np.True_)
+
+
+def test_spec_size_limits():
+    from twinaudit.spec import Constant
+
+    with pytest.raises(
+        SpecError,
+        match=re.escape(
+            "TwinSpec: 10,001 columns; a spec may have at most 10,000. Split it into "
+            "several specs."
+        ),
+    ):
+        TwinSpec(
+            protected=SPEC.protected,
+            fields=[Constant(f"c{i}", 1) for i in range(10_000)],
+        )
+    many = [
+        ProtectedAttribute(f"a{i}", [f"v{j}" for j in range(50)], "v0")
+        for i in range(3)
+    ]
+    message = (
+        "TwinSpec: each pair would have 125,000 twins (50 x 50 x 50 values); the limit "
+        "is 100,000. Vary fewer attributes at once with vary=[...], or use fewer values."
+    )
+    with pytest.raises(SpecError, match=re.escape(message)):
+        TwinSpec(protected=many)
+    assert TwinSpec(protected=many, vary=["a0", "a1"]).n_variants == 2_500
+
+
+def test_attributes_with_many_values_get_wide_codes():
+    attribute = ProtectedAttribute("g", [f"v{j}" for j in range(300)], "v0")
+    twins = generate(TwinSpec(protected=[attribute]), 2)
+    assert twins.frame["g"].tolist() == [f"v{j}" for j in range(300)] * 2

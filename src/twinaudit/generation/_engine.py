@@ -24,7 +24,7 @@ from twinaudit.generation._sampling import (
 from twinaudit.generation._streams import Streams, stream_key
 from twinaudit.generation._twins import Twins
 from twinaudit.spec import Derived, Mode, ProtectedAttribute, Proxy, TwinSpec
-from twinaudit.spec._limits import shown
+from twinaudit.spec._limits import is_integer, shown
 
 __all__ = ["generate", "iter_twins"]
 
@@ -44,13 +44,11 @@ def _check_request(n_pairs: object, mode: object, seed: object) -> None:
         or not isinstance(n_pairs, int | np.integer)
         or n_pairs < 1
     ):
-        raise SpecError(f"n_pairs must be a positive integer. Got {n_pairs!r}.")
+        raise SpecError(f"n_pairs must be a positive integer. Got {shown(n_pairs)}.")
     if mode is not None and mode not in ("strict", "proxy"):
         raise SpecError(f"mode must be 'strict' or 'proxy'. Got {mode!r}.")
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
-    ):
-        raise SpecError(f"seed must be a non-negative integer. Got {seed!r}.")
+    if seed is not None and (not is_integer(seed) or seed < 0):  # type: ignore[operator]
+        raise SpecError(f"seed must be a non-negative integer. Got {shown(seed)}.")
 
 
 def generate(
@@ -92,7 +90,7 @@ def generate(
     _check_spec(spec, "generate")
     _check_request(n_pairs, mode, seed)
     check_memory(spec, int(n_pairs), f"generate(spec, {int(n_pairs):,})")
-    streams = Streams(spec.seed if seed is None else seed, n_total=int(n_pairs))
+    streams = Streams(spec.seed if seed is None else int(seed), n_total=int(n_pairs))
     return _twins_for_range(spec, 0, int(n_pairs), streams, mode or spec.mode)
 
 
@@ -130,7 +128,9 @@ def iter_twins(
 def _chunks(
     spec: TwinSpec, n_pairs: int, chunk_size: int, mode: Mode | None, seed: int | None
 ) -> Iterator[Twins]:
-    streams = Streams(spec.seed if seed is None else seed, n_total=n_pairs, cache=True)
+    streams = Streams(
+        spec.seed if seed is None else int(seed), n_total=n_pairs, cache=True
+    )
     for start in range(0, n_pairs, chunk_size):
         stop = min(start + chunk_size, n_pairs)
         yield _twins_for_range(spec, start, stop, streams, mode or spec.mode)
@@ -243,13 +243,6 @@ def check_memory(
     spec: TwinSpec, n_pairs: int, call: str, *, chunked: bool = False
 ) -> None:
     """Refuse, before anything is allocated, a table that cannot fit in memory."""
-    available = available_memory()
-    if available is None:
-        return
-    rows = n_pairs * spec.n_variants
-    need = rows * row_bytes(spec) * _PEAK
-    if need <= available:
-        return
     fix = (
         "Pass a smaller chunk_size (100,000 pairs is the default)."
         if chunked
@@ -257,8 +250,20 @@ def check_memory(
         "100_000) yields tables of bounded size to audit or write one by one, and "
         "`twinaudit generate SPEC -n N -o FILE` writes chunks to a file."
     )
+    check_rows_memory(n_pairs * spec.n_variants, row_bytes(spec), call, fix)
+
+
+def check_rows_memory(rows: int, per_row: int, call: str, fix: str) -> None:
+    """Raise :class:`MemoryLimitError` when ``rows`` rows of ``per_row`` bytes
+    (times the peak factor of building them) exceed the memory available."""
+    available = available_memory()
+    if available is None:
+        return
+    need = rows * per_row * _PEAK
+    if need <= available:
+        return
     raise MemoryLimitError(
-        f"{call} would build {rows:,} rows of about {row_bytes(spec)} bytes each, "
+        f"{call} would build {rows:,} rows of about {per_row} bytes each, "
         f"needing about {_size(need)} of memory while generating; about "
         f"{_size(available)} is available. {fix}"
     )

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from twinaudit.exceptions import DataError, did_you_mean
-from twinaudit.generation._engine import _proxy_by_value
+from twinaudit.generation._engine import _proxy_by_value, check_rows_memory
 from twinaudit.generation._sampling import Context
 from twinaudit.generation._streams import Streams
 from twinaudit.generation._twins import ProtectedLike, Twins, _attributes, value_codes
@@ -100,6 +100,14 @@ def from_frame(
         list(itertools.product(*(range(len(p.values)) for p in varied))), dtype=np.int64
     ).reshape(-1, len(varied))
     m = len(grid)
+    per_row = int(frame.memory_usage(index=False, deep=False).sum()) // n + 8 + 1
+    check_rows_memory(
+        n * m,
+        per_row,
+        f"from_frame({n:,} rows x {m:,} twins each)",
+        "Pass the rows in slices (from_frame(data.iloc[i:j], ...)) and audit or "
+        "write each slice in turn.",
+    )
     pair_index = np.repeat(np.arange(n), m)
     out = frame.take(pair_index).reset_index(drop=True)
     out.insert(0, pair_column, pair_index)
