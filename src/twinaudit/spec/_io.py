@@ -69,8 +69,7 @@ def _base_pattern(tag: str) -> re.Pattern[str]:
     raise AssertionError(tag)  # pragma: no cover - PyYAML always has these
 
 
-SpecLoader.yaml_implicit_resolvers = {}
-for _tag, _pattern, _first in (
+_SPEC_RESOLVERS: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
     (
         "int",
@@ -89,8 +88,22 @@ for _tag, _pattern, _first in (
     ("null", _base_pattern("tag:yaml.org,2002:null"), ["~", "n", "N", ""]),
     ("merge", _base_pattern("tag:yaml.org,2002:merge"), "<"),
     ("timestamp", _base_pattern("tag:yaml.org,2002:timestamp"), "0123456789"),
-):
+)
+SpecLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in _SPEC_RESOLVERS:
     SpecLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", _pattern, list(_first)
+    )
+
+
+class SpecDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting every text that YAML 1.1 *or*
+    :class:`SpecLoader` would read as something else (``yes``, ``1e3``), so that a
+    saved spec reads back equal here and in other YAML tools."""
+
+
+for _tag, _pattern, _first in _SPEC_RESOLVERS:
+    SpecDumper.add_implicit_resolver(
         f"tag:yaml.org,2002:{_tag}", _pattern, list(_first)
     )
 
@@ -399,7 +412,11 @@ def save_spec(
     fmt = _format(path, format)
     data = spec_to_dict(spec)
     if fmt == "yaml":
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        text = yaml.dump(data, Dumper=SpecDumper, sort_keys=False, allow_unicode=True)
+        if yaml.load(text, Loader=SpecLoader) != data:
+            # PyYAML writes a few characters raw that it then reads as line breaks
+            # (U+0085, U+2028); escaped text always reads back as written.
+            text = yaml.dump(data, Dumper=SpecDumper, sort_keys=False)
     else:
         import tomli_w
 
