@@ -5,6 +5,7 @@ input before anything is written."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -384,3 +385,32 @@ def test_german_credit_known_answer_through_the_benchmark(tmp_path, shared_data)
     assert by_strategy["reweighing"] == pytest.approx(0.0, abs=1e-12)
     assert (table["n_train"] == 700).all() and (table["n_test"] == 300).all()
     assert (table["status"] == "ok").all()
+
+
+class Chatty:
+    """Logistic regression that logs a warning while fitting, as Fairlearn does."""
+
+    def __init__(self, seed):
+        self.model = ESTIMATORS["logistic_regression"](seed)
+
+    def fit(self, X, y, sample_weight=None):
+        logging.getLogger("somelibrary.grid").warning("use at least %d points", 16)
+        self.model.fit(X, y)
+        self.classes_ = self.model.classes_
+        return self
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
+def test_logged_and_raised_warnings_go_to_the_cell_row(
+    monkeypatch, tmp_path, small_config, capfd
+):
+    monkeypatch.setitem(ESTIMATORS, "chatty", Chatty)
+    config = {**small_config, "estimators": ["chatty"], "strategies": [], "seeds": [0]}
+    table = run_benchmark(config, tmp_path / "chatty", progress=False)
+    (row,) = table.itertuples()
+    assert row.status == "ok"
+    assert "log somelibrary.grid: use at least 16 points" in row.warnings.split("; ")
+    assert "UndefinedMetricWarning: " in row.warnings  # men are never denied
+    assert "use at least" not in capfd.readouterr().err

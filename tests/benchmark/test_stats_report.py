@@ -129,3 +129,23 @@ def test_markdown_and_html_reports(tmp_path):
     assert [p.name for p in written] == ["report.md", "report.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.md"]
     assert (tmp_path / "report.md").read_text() == markdown
+
+
+def test_tradeoff_figure_one_panel_per_fairness_metric():
+    from matplotlib.figure import Figure
+
+    from twinaudit.benchmark import FAIRNESS_METRICS, tradeoff_figure
+    from twinaudit.exceptions import DataError
+
+    figure = tradeoff_figure(table_of(ROWS), "d", "a")
+    assert isinstance(figure, Figure)
+    titles = [ax.get_title() for ax in figure.axes]
+    assert len(titles) == len(FAIRNESS_METRICS) and titles[0] == "SPD"
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            "The table has no results for data set 'd' and attribute 'sex'; it has "
+            "[('d', 'a')]."
+        ),
+    ):
+        tradeoff_figure(table_of(ROWS), "d", "sex")

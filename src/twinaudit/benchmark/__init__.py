@@ -19,6 +19,7 @@ from twinaudit.benchmark._metrics import (
 from twinaudit.benchmark._report import (
     benchmark_html,
     benchmark_markdown,
+    tradeoff_figure,
     write_report,
 )
 from twinaudit.benchmark._run import load_results, run_benchmark, split_indices
@@ -45,5 +46,6 @@ __all__ = [
     "run_benchmark",
     "split_indices",
     "summarize",
+    "tradeoff_figure",
     "write_report",
 ]

@@ -388,7 +388,7 @@ DEFAULT_MAX_ROWS = {"adult": 5000, "bank_marketing": 5000}
 #: Smaller search budgets than the strategies' own defaults, the same for every
 #: data set and estimator, so the default benchmark fits in 20 minutes on 2 cores.
 DEFAULT_STRATEGY_PARAMS: dict[str, dict[str, Any]] = {
-    "exponentiated_gradient": {"max_iter": 10},
+    "exponentiated_gradient": {"max_iter": 5},
     "grid_search": {"grid_size": 5},
     "threshold_optimizer": {"grid_size": 200},
     "eq_odds": {"cv": 3},

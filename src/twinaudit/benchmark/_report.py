@@ -21,8 +21,9 @@ import pandas as pd
 
 from twinaudit.benchmark._metrics import FAIRNESS_METRICS, parity
 from twinaudit.benchmark._stats import pareto_front, rank_strategies, summarize
+from twinaudit.exceptions import DataError
 
-__all__ = ["benchmark_html", "benchmark_markdown", "write_report"]
+__all__ = ["benchmark_html", "benchmark_markdown", "tradeoff_figure", "write_report"]
 
 _SHORT = {
     "statistical_parity_difference": "SPD",
@@ -34,6 +35,14 @@ _SHORT = {
 }
 _MARKERS = "osD^vP*Xhp<>"
 _COLOURS = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1")
+_RC = {
+    "font.size": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "twinaudit",
+    "svg.fonttype": "none",
+    "text.parse_math": False,
+}
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -209,24 +218,14 @@ def benchmark_markdown(table: pd.DataFrame) -> str:
     return "\n".join(out) + "\n"
 
 
-def _figure(section: dict) -> str:
-    """Accuracy against each fairness metric's distance from parity, one panel per
-    metric; error bars are the intervals across seeds; the front is joined."""
+def _draw(section: dict) -> Any:
     import matplotlib
     from matplotlib.figure import Figure
 
     summary = section["summary"]
     estimators = list(dict.fromkeys(summary["estimator"]))
     strategies = list(dict.fromkeys(summary["strategy"]))
-    rc = {
-        "font.size": 8,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "svg.hashsalt": "twinaudit",
-        "svg.fonttype": "none",
-        "text.parse_math": False,
-    }
-    with matplotlib.rc_context(cast(Any, rc)):
+    with matplotlib.rc_context(cast(Any, _RC)):
         figure = Figure(figsize=(10, 6), dpi=96)
         axes = figure.subplots(2, 3, squeeze=False).ravel()
         for ax, metric in zip(axes, FAIRNESS_METRICS, strict=True):
@@ -284,8 +283,33 @@ def _figure(section: dict) -> str:
             hspace=0.45,
             wspace=0.3,
         )
+    return figure
+
+
+def tradeoff_figure(table: pd.DataFrame, dataset: str, attribute: str) -> Any:
+    """Accuracy against each fairness metric's distance from parity for one data
+    set and attribute: one panel per metric, a point per (estimator, strategy) with
+    its interval across seeds, the Pareto front joined and outlined.
+
+    Returns a :class:`matplotlib.figure.Figure` (no pyplot state is touched).
+    """
+    confidence, rank_by = _settings(table)
+    for section in _sections(table, confidence, rank_by):
+        if (section["dataset"], section["attribute"]) == (dataset, attribute):
+            return _draw(section)
+    pairs = table[["dataset", "attribute"]].drop_duplicates().values.tolist()
+    raise DataError(
+        f"The table has no results for data set {dataset!r} and attribute "
+        f"{attribute!r}; it has {[tuple(p) for p in pairs]}."
+    )
+
+
+def _figure(section: dict) -> str:
+    import matplotlib
+
+    with matplotlib.rc_context(cast(Any, _RC)):
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        _draw(section).savefig(buffer, format="svg", metadata={"Date": None})
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 

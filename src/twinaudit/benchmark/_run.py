@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import math
 import os
 import sys
@@ -167,6 +168,17 @@ def _metric(report: Any, name: str, population: str) -> Any:
     return report.metric(name, population=population)
 
 
+class _LogCapture(logging.Handler):
+    """Collects the warnings libraries log while a cell runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"log {record.name}: {record.getMessage()}")
+
+
 def run_cell(config: BenchmarkConfig, cell: Cell) -> dict[str, Any]:
     """Run one cell; never raises: a failure is a row with ``status="failed"`` and
     the error (the run goes on)."""
@@ -176,18 +188,27 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> dict[str, Any]:
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     # One thread per cell: cells run in parallel (n_jobs), and BLAS or OpenMP
-    # threads inside a cell would only compete with them.
-    with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            _run_cell(config, cell, row)
-        except Exception as exc:
-            row["status"] = "failed"
-            text = str(exc).strip().splitlines()
-            row["error"] = f"{type(exc).__name__}: {text[0] if text else ''}"
-            if os.environ.get("TWINAUDIT_DEBUG") == "1":
-                traceback.print_exc()
-    messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    # threads inside a cell would only compete with them. Warnings and the
+    # libraries' logged warnings (Fairlearn logs some) go to the cell's row.
+    logged = _LogCapture()
+    root = logging.getLogger()
+    root.addHandler(logged)
+    try:
+        with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                _run_cell(config, cell, row)
+            except Exception as exc:
+                row["status"] = "failed"
+                text = str(exc).strip().splitlines()
+                row["error"] = f"{type(exc).__name__}: {text[0] if text else ''}"
+                if os.environ.get("TWINAUDIT_DEBUG") == "1":
+                    traceback.print_exc()
+    finally:
+        root.removeHandler(logged)
+    messages = sorted(
+        {f"{w.category.__name__}: {w.message}" for w in caught} | set(logged.messages)
+    )
     row["warnings"] = "; ".join(messages) or None
     return row
 
