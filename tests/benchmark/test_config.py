@@ -195,3 +195,15 @@ def test_default_configuration_file_is_the_default(shared_data):
 
 def test_default_configuration_leaves_out_missing_data_sets(tmp_path):
     assert [d.name for d in default_config(str(tmp_path)).datasets] == ["loan"]
+
+
+def test_the_readmes_benchmark_configuration_is_valid(tmp_path):
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Benchmarking mitigation strategies") :]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    path = tmp_path / "readme.yaml"
+    path.write_text(block)
+    config = load_config(path)
+    assert [d.name for d in config.datasets] == ["adult", "german_credit"]
+    assert config.datasets[0].max_rows == 5000
+    assert config.strategy_params == {"exponentiated_gradient": {"max_iter": 5}}
