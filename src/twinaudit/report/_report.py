@@ -975,9 +975,9 @@ def _caller_level() -> int:
     function that calls this one (audit, streamed or not, or report_from_scored)."""
     frame = sys._getframe(1)
     level = 1
-    while frame.f_back is not None and frame.f_globals.get(
-        "__name__", ""
-    ).startswith("twinaudit."):
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        "twinaudit."
+    ):
         frame = frame.f_back
         level += 1
     return level

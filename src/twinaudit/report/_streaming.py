@@ -147,7 +147,10 @@ def _head(scored: ScoredTwins, pairs: int) -> ScoredTwins:
 
 
 def _ranges(n: int, chunk: int) -> list[tuple[int, int]]:
-    return [(s, min(s + chunk, n)) for s in range(0, n, chunk)]
+    """Chunks of ``chunk`` pairs, after a first one of at most one block, which
+    runs alone, before the others, to check the model and the labels."""
+    first = min(chunk, BLOCK, n)
+    return [(0, first)] + [(s, min(s + chunk, n)) for s in range(first, n, chunk)]
 
 
 @contextmanager
