@@ -20,6 +20,7 @@ from twinaudit.datasets import (
     REMOTE_FILES,
     RemoteFile,
     _files,
+    data_file,
     fetch_adult,
     fetch_bank_marketing,
     fetch_compas,
@@ -209,8 +210,12 @@ def test_download_from_a_mirror_checks_and_keeps_the_files(
 ):
     url = serve(shared_data)
     home = tmp_path / "home"
-    bunch = REAL[name][0](data_home=home, download_if_missing=True, base_url=url)
-    pd.testing.assert_frame_equal(bunch.frame, loaded[name].frame)
+    if name in ("german_credit", "compas"):
+        bunch = REAL[name][0](data_home=home, download_if_missing=True, base_url=url)
+        pd.testing.assert_frame_equal(bunch.frame, loaded[name].frame)
+    else:  # the large ones: the same download, without parsing them again
+        for path in FILES[name]:
+            data_file(path, data_home=home, download_if_missing=True, base_url=url)
     for path in FILES[name]:
         assert (home / path).read_bytes() == (shared_data / path).read_bytes()
     assert sorted(p.name for p in home.rglob("*") if p.is_file()) == sorted(
