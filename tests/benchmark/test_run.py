@@ -414,3 +414,17 @@ def test_logged_and_raised_warnings_go_to_the_cell_row(
     assert "log somelibrary.grid: use at least 16 points" in row.warnings.split("; ")
     assert "UndefinedMetricWarning: " in row.warnings  # men are never denied
     assert "use at least" not in capfd.readouterr().err
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(small_run, tmp_path, capfd):
+    source, _ = small_run
+    out = shutil.copytree(source, tmp_path / "progress")
+    lines = (out / "cells.jsonl").read_text().splitlines(keepends=True)
+    (out / "cells.jsonl").write_text("".join(lines[:7]))  # two cells left
+    config = json.loads((out / "benchmark.json").read_text())["config"]
+    run_benchmark(config, out)  # stderr is not a terminal here: no bar
+    assert capfd.readouterr().err == ""
+    (out / "cells.jsonl").write_text("".join(lines[:7]))
+    run_benchmark(config, out, progress=True)
+    err = capfd.readouterr().err
+    assert "benchmark" in err and "9/9" in err and "0 failed" in err

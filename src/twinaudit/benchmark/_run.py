@@ -437,6 +437,7 @@ def _table(config: BenchmarkConfig, done: Mapping[Cell, Mapping[str, Any]]) -> A
 def _progress(total: int, done: int, enabled: bool) -> Any:
     if not enabled:
         return None
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -454,6 +455,7 @@ def _progress(total: int, done: int, enabled: bool) -> Any:
         TimeElapsedColumn(),
         TextColumn("left"),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
         transient=False,
     )
     progress.start()
