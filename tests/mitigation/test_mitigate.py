@@ -268,7 +268,7 @@ def bad(small, **changes):
     [
         (
             {"y": np.ones(200, dtype=int)},
-            MitigationError,
+            DataError,
             "y holds only the label 1: every model trained on it predicts 1 for "
             "everyone, which would be reported as perfectly fair (flip rate 0) and "
             "accurate.",

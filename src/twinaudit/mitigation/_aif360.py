@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from twinaudit.exceptions import DataError, MitigationError, TwinauditWarning
-from twinaudit.mitigation._base import FairnessStrategy
+from twinaudit.mitigation._base import FairnessStrategy, _plain
 
 __all__ = [
     "LFR",
@@ -144,7 +144,7 @@ class _PostProcessor(_PrivilegedGroup):
                         raise MitigationError(
                             f"{owner}: no training row of the {who} group "
                             f"({self._describe(flag)}) has the label "
-                            f"{self.classes_[label].item()!r}, so its true/false "
+                            f"{_plain(self.classes_[label])!r}, so its true/false "
                             "positive rates are undefined (AIF360 divides by zero). "
                             "Use reweighing, augmentation or threshold_optimizer "
                             "with demographic_parity, or train on data with both "

@@ -169,6 +169,10 @@ def _group_keys(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     ]
 
 
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _sort_key(value: tuple[Any, ...]) -> tuple[str, ...]:
     return tuple(f"{type(v).__name__}:{v!r}" for v in value)
 
@@ -237,46 +241,55 @@ class FairnessStrategy(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _check_Xy(self, X: Any, y: Any) -> tuple[Any, np.ndarray]:
         from sklearn.utils.multiclass import type_of_target
-        from sklearn.utils.validation import check_X_y
+        from sklearn.utils.validation import check_array, column_or_1d
 
         owner = type(self).__name__
         if X is None:
             raise DataError(f"{owner}.fit: X is None; pass the training features.")
-        n = len(X) if hasattr(X, "__len__") else None
+        if y is None:
+            raise DataError(
+                f"{owner} requires y to be passed, but the target y is None."
+            )
+        # Arrays are validated as scikit-learn does (2-D, finite, not sparse); a
+        # DataFrame is passed on as is (the inner estimator, a pipeline say, reads
+        # its columns and checks its values).
+        if not isinstance(X, pd.DataFrame):
+            X = check_array(X, dtype=None, ensure_all_finite=True)
+        n = X.shape[0]
         y_arr = np.asarray(y)
-        if y_arr.ndim != 1 or (n is not None and len(y_arr) != n):
+        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+            y_arr = column_or_1d(y_arr, warn=True)
+        if y_arr.ndim != 1 or len(y_arr) != n:
             raise DataError(
                 f"y must be one label per row of X ({n} rows). Got shape {y_arr.shape}."
             )
-        if len(y_arr) == 0:
-            raise DataError(f"{owner}.fit: the training data is empty.")
         if pd.isna(y_arr).any():
             raise DataError(
-                f"y has {int(pd.isna(y_arr).sum())} missing label(s); drop those rows "
-                "first."
+                f"Input y contains NaN: {int(pd.isna(y_arr).sum())} missing "
+                "label(s); drop those rows first."
             )
-        # Validate X and y as scikit-learn does (finite numbers for arrays), without
-        # converting a DataFrame: the inner estimator (a pipeline, say) gets it as is.
-        if not isinstance(X, pd.DataFrame):
-            X, _ = check_X_y(X, y_arr, dtype=None, ensure_all_finite=False)
-            self.n_features_in_ = X.shape[1]
-        else:
-            self.n_features_in_ = X.shape[1]
-            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], object)
-        labels = np.unique(y_arr)
-        kind = type_of_target(y_arr)
-        if kind not in ("binary", "unknown") or len(labels) > 2:
-            shown = labels[:5].tolist()
+        if y_arr.dtype.kind == "f" and np.isinf(y_arr).any():
             raise DataError(
-                f"y must be binary; it holds {len(labels)} labels, e.g. {shown}. Map "
-                "it to favourable (1) / unfavourable (0) first."
+                "Input y contains infinity; labels must be two classes (0/1)."
+            )
+        self.n_features_in_ = X.shape[1]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], object)
+        kind = type_of_target(y_arr, input_name="y", raise_unknown=True)
+        labels = np.unique(y_arr)
+        if kind not in ("binary", "unknown") and len(labels) != 1:
+            shown = [_plain(v) for v in labels[:5]]
+            raise DataError(
+                f"Only binary classification is supported. The type of the target "
+                f"is {kind}: y holds {len(labels)} labels, e.g. {shown}. Map it to "
+                "favourable (1) / unfavourable (0) first."
             )
         if len(labels) < 2:
-            raise MitigationError(
-                f"y holds only the label {labels[0].item()!r}: a model trained on one "
-                "class predicts it for everyone, which would look perfectly fair and "
-                "accurate. Mitigation needs both favourable and unfavourable labels in "
-                "the training data."
+            raise DataError(
+                f"y holds only the label {_plain(labels[0])!r} (one class): a model "
+                "trained on it predicts that label for everyone, which would look "
+                "perfectly fair and accurate. Mitigation needs both favourable and "
+                "unfavourable labels in the training data."
             )
         self.classes_ = labels
         return X, y_arr

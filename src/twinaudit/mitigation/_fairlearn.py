@@ -19,7 +19,7 @@ from sklearn.base import clone
 from sklearn.utils.metaestimators import available_if
 
 from twinaudit.exceptions import DataError, MitigationError
-from twinaudit.mitigation._base import FairnessStrategy, weight_parameter
+from twinaudit.mitigation._base import FairnessStrategy, _plain, weight_parameter
 
 __all__ = ["ExponentiatedGradient", "GridSearch", "ThresholdOptimizer"]
 
@@ -60,7 +60,20 @@ def _fairlearn_calls() -> Iterator[None]:
 
 def _fairlearn_X(X: Any) -> Any:
     """Fairlearn validates X with scikit-learn; a DataFrame keeps its columns."""
-    return X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else X
+    if isinstance(X, pd.DataFrame):
+        return X.reset_index(drop=True)
+    from sklearn.utils.validation import check_array
+
+    return check_array(X, dtype=None)
+
+
+def _two_groups(strategy: FairnessStrategy) -> None:
+    """Fairlearn's constraints compare groups; with one it divides by zero."""
+    if len(strategy.groups_) < 2:
+        raise MitigationError(
+            f"{type(strategy).__name__} needs at least two groups in "
+            f"sensitive_features; the training data has only {strategy.groups_[0]!r}."
+        )
 
 
 class ExponentiatedGradient(FairnessStrategy):
@@ -87,7 +100,10 @@ class ExponentiatedGradient(FairnessStrategy):
 
     Attributes
     ----------
-    mitigator_ : fairlearn.reductions.ExponentiatedGradient
+    predictors_ : list of estimators
+        Fairlearn's predictors (``ExponentiatedGradient.predictors_``).
+    weights_ : ndarray
+        Their weights in the randomized classifier.
     """
 
     strategy_name = "exponentiated_gradient"
@@ -118,10 +134,11 @@ class ExponentiatedGradient(FairnessStrategy):
     ) -> None:
         from fairlearn.reductions import ExponentiatedGradient as Reduction
 
+        _two_groups(self)
         moment = _moment(self.constraints, type(self).__name__)
         estimator = clone(self.estimator)
         name = weight_parameter(estimator, "ExponentiatedGradient")
-        self.mitigator_ = Reduction(
+        mitigator = Reduction(
             estimator,
             constraints=moment,
             eps=self.eps,
@@ -129,20 +146,35 @@ class ExponentiatedGradient(FairnessStrategy):
             sample_weight_name=name,
         )
         with _fairlearn_calls():
-            self.mitigator_.fit(_fairlearn_X(X), y01, sensitive_features=groups)
+            mitigator.fit(_fairlearn_X(X), y01, sensitive_features=groups)
+        # What prediction needs, as plain objects (Fairlearn's fitted reduction
+        # holds pandas objects that skops cannot save).
+        self.predictors_ = list(mitigator.predictors_)
+        self.weights_ = np.asarray(mitigator.weights_, dtype=float)
+
+    def _positive(self, X: Any) -> np.ndarray:
+        """Fairlearn's ``_pmf_predict``: the weighted vote of the predictors."""
+        data = _fairlearn_X(X)
+        positive = np.zeros(len(data))
+        for weight, predictor in zip(self.weights_, self.predictors_, strict=True):
+            if weight != 0:
+                positive += weight * np.asarray(predictor.predict(data), dtype=float)
+        return positive
 
     def _predict(self, X: Any, groups: np.ndarray | None) -> np.ndarray:
-        with _fairlearn_calls():
-            decisions = self.mitigator_.predict(
-                _fairlearn_X(X), random_state=self.random_state
-            )
-        return np.asarray(self.classes_[np.asarray(decisions, dtype=int)])
+        from sklearn.utils import check_random_state
+
+        # Fairlearn's predict: favourable where the vote beats a uniform draw.
+        positive = self._positive(X)
+        draws = check_random_state(self.random_state).rand(len(positive))
+        decisions = (positive >= draws).astype(int)
+        return np.asarray(self.classes_[decisions])
 
     def predict_proba(self, X: Any, *, sensitive_features: Any = None) -> np.ndarray:
         """The randomized classifier's probability of each class."""
         self._check_predict(X, sensitive_features)
-        with _fairlearn_calls():
-            return np.asarray(self.mitigator_._pmf_predict(_fairlearn_X(X)))
+        positive = self._positive(X)
+        return np.column_stack([1 - positive, positive])
 
 
 class GridSearch(FairnessStrategy):
@@ -152,7 +184,8 @@ class GridSearch(FairnessStrategy):
 
     Attributes
     ----------
-    mitigator_ : fairlearn.reductions.GridSearch
+    best_estimator_ : estimator
+        Fairlearn's best predictor (``predictors_[best_idx_]``).
     """
 
     strategy_name = "grid_search"
@@ -181,10 +214,11 @@ class GridSearch(FairnessStrategy):
     ) -> None:
         from fairlearn.reductions import GridSearch as Reduction
 
+        _two_groups(self)
         moment = _moment(self.constraints, type(self).__name__)
         estimator = clone(self.estimator)
         name = weight_parameter(estimator, "GridSearch")
-        self.mitigator_ = Reduction(
+        mitigator = Reduction(
             estimator,
             constraints=moment,
             grid_size=self.grid_size,
@@ -192,25 +226,23 @@ class GridSearch(FairnessStrategy):
             sample_weight_name=name,
         )
         with _fairlearn_calls():
-            self.mitigator_.fit(_fairlearn_X(X), y01, sensitive_features=groups)
+            mitigator.fit(_fairlearn_X(X), y01, sensitive_features=groups)
+        # Fairlearn's GridSearch predicts with its best predictor.
+        self.best_estimator_ = mitigator.predictors_[mitigator.best_idx_]
 
     def _predict(self, X: Any, groups: np.ndarray | None) -> np.ndarray:
-        with _fairlearn_calls():
-            decisions = self.mitigator_.predict(_fairlearn_X(X))
+        decisions = self.best_estimator_.predict(_fairlearn_X(X))
         return np.asarray(self.classes_[np.asarray(decisions, dtype=int)])
 
     def _best_has_proba(self) -> bool:
-        best = getattr(getattr(self, "mitigator_", None), "predictors_", None)
-        if best is None:
-            return callable(getattr(self.estimator, "predict_proba", None))
-        return callable(getattr(self.mitigator_.predictors_[0], "predict_proba", None))
+        best = getattr(self, "best_estimator_", self.estimator)
+        return callable(getattr(best, "predict_proba", None))
 
     @available_if(_best_has_proba)
     def predict_proba(self, X: Any, *, sensitive_features: Any = None) -> np.ndarray:
         """The best model's class probabilities."""
         self._check_predict(X, sensitive_features)
-        with _fairlearn_calls():
-            return np.asarray(self.mitigator_.predict_proba(_fairlearn_X(X)))
+        return np.asarray(self.best_estimator_.predict_proba(_fairlearn_X(X)))
 
 
 class ThresholdOptimizer(FairnessStrategy):
@@ -275,18 +307,24 @@ class ThresholdOptimizer(FairnessStrategy):
             predict_method="auto",
             prefit=False,
         )
+        _two_groups(self)
         for code, group in enumerate(self.groups_):
             labels = np.unique(y01[groups == code])
             if len(labels) < 2:
                 raise MitigationError(
                     f"ThresholdOptimizer: every training row of group "
                     f"{dict(zip(self.sensitive_feature_names_in_, group, strict=True))}"
-                    f" has the label {self.classes_[labels[0]].item()!r}, so no "
+                    f" has the label {_plain(self.classes_[labels[0]])!r}, so no "
                     "threshold on its scores can be chosen (Fairlearn refuses "
                     "'degenerate labels'). Use reweighing or augmentation, or train "
                     "on data with both labels in every group."
                 )
         self.mitigator_.fit(_fairlearn_X(X), y01, sensitive_features=groups)
+        # The trade-off curves are kept only for Fairlearn's plots; they are pandas
+        # objects that skops cannot save.
+        for curve in ("_tradeoff_curve", "_overall_tradeoff_curve"):
+            if hasattr(self.mitigator_, curve):
+                delattr(self.mitigator_, curve)
 
     def _predict(self, X: Any, groups: np.ndarray | None) -> np.ndarray:
         decisions = self.mitigator_.predict(

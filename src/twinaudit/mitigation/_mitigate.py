@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twinaudit.exceptions import DataError, MitigationError, did_you_mean
+from twinaudit.exceptions import DataError, did_you_mean
 from twinaudit.generation import Twins
 from twinaudit.metrics import REGISTRY
 from twinaudit.mitigation._base import FairnessStrategy, check_estimator_instance
@@ -454,7 +454,7 @@ def mitigate(
     X = _check_frame(X, "X")
     y01 = _check_labels(y, len(X), "y")
     if len(np.unique(y01)) < 2:
-        raise MitigationError(
+        raise DataError(
             f"y holds only the label {int(y01[0])}: every model trained on it predicts "
             f"{int(y01[0])} for everyone, which would be reported as perfectly fair "
             "(flip rate 0) and accurate. Mitigation needs both labels in the training "

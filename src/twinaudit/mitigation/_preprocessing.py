@@ -15,6 +15,7 @@ import pandas as pd
 from twinaudit.exceptions import DataError, MitigationError
 from twinaudit.mitigation._base import (
     DelegatingStrategy,
+    _plain,
     fit_with_weights,
     weight_parameter,
 )
@@ -108,7 +109,7 @@ class Reweighing(DelegatingStrategy):
         self.sample_weight_ = weights
         self.cell_weights_ = table
         self.empty_cells_ = [
-            (self.groups_[g], self.classes_[label].item())
+            (self.groups_[g], _plain(self.classes_[label]))
             for g, label in zip(*np.nonzero(np.isnan(table)), strict=True)
         ]
         self.estimator_ = fit_with_weights(estimator, X, y, weights, "Reweighing")
