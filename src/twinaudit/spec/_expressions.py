@@ -373,6 +373,12 @@ def _compare(op: Callable[[Any, Any], Any]) -> Callable[..., np.ndarray]:
     return apply
 
 
+def _row_wise(*args: Any) -> np.ndarray:  # pragma: no cover - never called
+    """``and``, ``or`` and ``where`` evaluate each operand only on the rows that
+    need it (:func:`_bool_op`, :func:`_choose`), not through the table."""
+    raise AssertionError("evaluated row by row")
+
+
 @dataclass(frozen=True)
 class Operator:
     """One operator of the expression language: its symbol, the kind of its result
@@ -402,8 +408,8 @@ OPERATORS: Mapping[type[ast.AST], Operator] = {
     ast.GtE: Operator(">=", _order, _compare(operator.ge)),
     ast.Eq: Operator("==", _order, _compare(operator.eq)),
     ast.NotEq: Operator("!=", _order, _compare(operator.ne)),
-    ast.And: Operator("and", _truth, _not),  # evaluated row-wise in _bool_op
-    ast.Or: Operator("or", _truth, _not),
+    ast.And: Operator("and", _truth, _row_wise),
+    ast.Or: Operator("or", _truth, _row_wise),
 }
 
 #: Operators Python has and expressions refuse, for the message.
@@ -571,7 +577,7 @@ FUNCTIONS: Mapping[str, Function] = {
     "minimum": Function((2, 2), _numeric, _extreme(np.minimum)),
     "maximum": Function((2, 2), _numeric, _extreme(np.maximum)),
     "clip": Function((3, 3), _numeric, _clip),
-    "where": Function((3, 3), _where_rule, _not),  # evaluated row-wise in _choose
+    "where": Function((3, 3), _where_rule, _row_wise),
     "int": Function((1, 1), _int_rule, _to_int),
     "float": Function((1, 1), _float_of, _to_float),
     "str": Function((1, 1), _anything, _to_str),
