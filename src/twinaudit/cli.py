@@ -887,6 +887,9 @@ def validate(
 from twinaudit._cli_bench import bench_command  # noqa: E402
 
 app.command("bench")(bench_command)
+from twinaudit._cli_mitigate import mitigate_command  # noqa: E402
+
+app.command("mitigate")(mitigate_command)
 
 
 def main() -> None:
