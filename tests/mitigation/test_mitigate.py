@@ -45,7 +45,9 @@ def tutorial(request):
             "unawareness",
             "augmentation",
             "correlation_remover",
-            ExponentiatedGradient(DecisionTreeClassifier(random_state=seed)),
+            ExponentiatedGradient(
+                DecisionTreeClassifier(random_state=seed), max_iter=20
+            ),
         ],
         X_test=held_out[FEATURES],
         y_test=held_out["Approved"],
