@@ -1769,3 +1769,63 @@ def test_any_policy_survives_a_file_round_trip(
     path = tmp_path_factory.mktemp("policies") / f"policy{suffix}"
     save_policy(policy, path)
     assert load_policy(path) == policy
+
+
+def test_verdict_to_frame_holds_every_field_of_every_check(lending_verdict):
+    # Expected from the other route, to_dict (pinned field by field above): one row
+    # per check, or one row of the rule's own fields when no row matched it.
+    data = lending_verdict.to_dict()
+    expected = []
+    for rule in data["rules"]:
+        head = {"rule": rule["rule"], "metric": rule["metric"]}
+        if not rule["checks"]:
+            policy_rule = next(
+                r.rule for r in lending_verdict.rules if str(r.rule) == rule["rule"]
+            )
+            expected.append(
+                {
+                    **head,
+                    "population": policy_rule.population,
+                    "attribute": policy_rule.attribute,
+                    "group": policy_rule.group,
+                    "reference": None,
+                    "value": None,
+                    "low": None,
+                    "high": None,
+                    "status": rule["status"],
+                    "reason": rule["reason"],
+                }
+            )
+        for check in rule["checks"]:
+            expected.append(
+                {
+                    **head,
+                    # The table's privileged sex (to_dict does not carry it).
+                    "reference": "M",
+                    **{
+                        k: check[k]
+                        for k in (
+                            "population",
+                            "attribute",
+                            "group",
+                            "value",
+                            "low",
+                            "high",
+                            "status",
+                            "reason",
+                        )
+                    },
+                }
+            )
+    frame = lending_verdict.to_frame()
+    got = [
+        {
+            k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in r.items()
+        }
+        for r in frame.to_dict("records")
+    ]
+    assert got == expected
+    assert any(not rule["checks"] for rule in data["rules"])
+    assert frame["reference"].dtype == object and frame["value"].dtype == float
+    assert frame["reference"].tolist()[3] is None

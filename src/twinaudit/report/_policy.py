@@ -731,9 +731,7 @@ class Verdict:
                         "attribute": result.rule.attribute,
                         "group": result.rule.group,
                         "reference": None,
-                        "value": math.nan,
-                        "low": math.nan,
-                        "high": math.nan,
+                        # value, low and high: absent, so NaN (columns= below)
                         "status": result.status,
                         "reason": result.reason,
                     }
@@ -768,7 +766,11 @@ class Verdict:
         ]
         frame = pd.DataFrame(rows, columns=columns)
         for column in ("population", "attribute", "group", "reference"):
-            frame[column] = frame[column].astype(object)
+            # Object columns built from the rows, so a missing value stays None
+            # (pandas would turn None among text into NaN).
+            frame[column] = pd.Series(
+                [row[column] for row in rows], index=frame.index, dtype=object
+            )
         return frame
 
     def __str__(self) -> str:
