@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
 
 from twinaudit.exceptions import DataError, MitigationError
@@ -136,8 +136,7 @@ class ExponentiatedGradient(FairnessStrategy):
 
         _two_groups(self)
         moment = _moment(self.constraints, type(self).__name__)
-        estimator = clone(self.estimator)
-        name = weight_parameter(estimator, "ExponentiatedGradient")
+        estimator, name = _weighted(clone(self.estimator), "ExponentiatedGradient")
         mitigator = Reduction(
             estimator,
             constraints=moment,
@@ -149,7 +148,7 @@ class ExponentiatedGradient(FairnessStrategy):
             mitigator.fit(_fairlearn_X(X), y01, sensitive_features=groups)
         # What prediction needs, as plain objects (Fairlearn's fitted reduction
         # holds pandas objects that skops cannot save).
-        self.predictors_ = list(mitigator.predictors_)
+        self.predictors_ = [_unwrapped(p) for p in mitigator.predictors_]
         self.weights_ = np.asarray(mitigator.weights_, dtype=float)
 
     def _positive(self, X: Any) -> np.ndarray:
@@ -216,8 +215,7 @@ class GridSearch(FairnessStrategy):
 
         _two_groups(self)
         moment = _moment(self.constraints, type(self).__name__)
-        estimator = clone(self.estimator)
-        name = weight_parameter(estimator, "GridSearch")
+        estimator, name = _weighted(clone(self.estimator), "GridSearch")
         mitigator = Reduction(
             estimator,
             constraints=moment,
@@ -228,7 +226,7 @@ class GridSearch(FairnessStrategy):
         with _fairlearn_calls():
             mitigator.fit(_fairlearn_X(X), y01, sensitive_features=groups)
         # Fairlearn's GridSearch predicts with its best predictor.
-        self.best_estimator_ = mitigator.predictors_[mitigator.best_idx_]
+        self.best_estimator_ = _unwrapped(mitigator.predictors_[mitigator.best_idx_])
 
     def _predict(self, X: Any, groups: np.ndarray | None) -> np.ndarray:
         decisions = self.best_estimator_.predict(_fairlearn_X(X))
@@ -338,3 +336,47 @@ class ThresholdOptimizer(FairnessStrategy):
         return np.asarray(
             self.mitigator_._pmf_predict(_fairlearn_X(X), sensitive_features=groups)
         )
+
+
+class _RoutedWeights(ClassifierMixin, BaseEstimator):
+    """``estimator`` fitted with a plain ``sample_weight`` routed to its weight
+    keyword (``model__sample_weight`` for a pipeline).
+
+    Fairlearn's reductions pass one weight keyword to every model they fit, and
+    replace the model by a ``DummyClassifier`` when a relabelling has one class;
+    that stand-in takes only ``sample_weight``, so a pipeline's keyword would fail
+    there. Fitted predictors are unwrapped afterwards (see :func:`_unwrapped`).
+    """
+
+    def __init__(self, estimator: Any = None) -> None:
+        self.estimator = estimator
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _RoutedWeights:
+        fitted = clone(self.estimator)
+        if sample_weight is None:
+            fitted.fit(X, y)
+        else:
+            name = weight_parameter(fitted, type(self).__name__)
+            fitted.fit(X, y, **{name: sample_weight})
+        self.estimator_ = fitted
+        self.classes_ = fitted.classes_
+        return self
+
+    def predict(self, X: Any) -> Any:
+        return self.estimator_.predict(X)
+
+    def predict_proba(self, X: Any) -> Any:
+        return self.estimator_.predict_proba(X)
+
+
+def _weighted(estimator: Any, strategy: str) -> tuple[Any, str]:
+    """The model a reduction fits and its weight keyword (always ``sample_weight``:
+    see :class:`_RoutedWeights`); a typed error when it takes no weights."""
+    name = weight_parameter(estimator, strategy)
+    if name == "sample_weight":
+        return estimator, name
+    return _RoutedWeights(estimator), "sample_weight"
+
+
+def _unwrapped(predictor: Any) -> Any:
+    return predictor.estimator_ if isinstance(predictor, _RoutedWeights) else predictor
