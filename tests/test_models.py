@@ -261,3 +261,27 @@ def test_trusted_must_name_types(tmp_path, linear, bad):
 def test_errors_are_twinaudit_errors_and_the_fitting_builtins():
     assert issubclass(DataError, TwinauditError) and issubclass(DataError, ValueError)
     assert issubclass(ModelError, TwinauditError) and issubclass(ModelError, TypeError)
+
+
+def test_twinaudits_own_strategies_need_no_trust_but_what_they_hold_does(
+    tmp_path, history
+):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from twinaudit.mitigation import Reweighing
+
+    X = history[LOAN_FEATURES]
+    model = Reweighing(DecisionTreeClassifier(max_depth=3, random_state=0)).fit(
+        X, history["Approved"], sensitive_features=history[["Gender"]]
+    )
+    path = tmp_path / "reweighed.skops"
+    sio.dump(model, path)
+    untrusted = sorted(sio.get_untrusted_types(file=path))
+    # The premise: skops itself trusts neither type.
+    assert untrusted == [TREE, "twinaudit.mitigation._preprocessing.Reweighing"]
+    # Only the tree inside is named; twinaudit's own class is not.
+    with pytest.raises(ModelError, match=re.escape(f"--trust {TREE} on the command")):
+        load_model(path)
+    loaded = load_model(path, trusted=[TREE])
+    assert type(loaded) is Reweighing
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

@@ -63,6 +63,16 @@ def _load_pickle(path: Path, trust_pickle: bool) -> Any:
         ) from exc
 
 
+def _ours() -> frozenset[str]:
+    """twinaudit's own estimators (the mitigation strategies): code the user already
+    runs, holding only their parameters and fitted attributes, so a skops file
+    written by ``twinaudit mitigate`` needs no ``--trust`` for them (the models and
+    library objects inside still do)."""
+    from twinaudit.mitigation import STRATEGIES
+
+    return frozenset(f"{c.__module__}.{c.__qualname__}" for c in STRATEGIES.values())
+
+
 def _load_skops(path: Path, trusted: tuple[str, ...]) -> Any:
     import skops.io as sio  # type: ignore[import-untyped]
 
@@ -74,7 +84,7 @@ def _load_skops(path: Path, trusted: tuple[str, ...]) -> Any:
             f"{exc}); it may be corrupt or truncated. Save the model again with "
             "skops.io.dump(model, 'model.skops')."
         ) from exc
-    refused = sorted(t for t in untrusted if t not in trusted)
+    refused = sorted(t for t in untrusted if t not in trusted and t not in _ours())
     if refused:
         flags = " ".join(f"--trust {t}" for t in refused)
         raise ModelError(
