@@ -260,3 +260,31 @@ def test_one_chunk_equals_many_for_every_pairing_of_chunk_and_threads(tree):
     ]
     for other in reports[1:]:
         assert_same_report(reports[0], other)
+
+
+def test_a_large_audit_of_a_spec_streams_by_itself(monkeypatch, tree):
+    # Above STREAM_ABOVE pairs an audit of a spec streams in STREAM_CHUNK chunks
+    # without being asked, so audit(model, spec, n_pairs=10**7) stays in bounded
+    # memory; the report equals the one-shot audit's (counts exactly).
+    import twinaudit.report._report as report_module
+
+    one = audit(tree, loan_twin_spec(), n_pairs=3_000, n_boot=100)
+    seen = []
+    original = report_module._streamed
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["chunk_size"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(report_module, "_streamed", spy)
+    monkeypatch.setattr(report_module, "STREAM_ABOVE", 2_000)
+    monkeypatch.setattr(report_module, "STREAM_CHUNK", 1_100)
+    monkeypatch.setattr(streaming, "REPORT_SAMPLE", 100)
+    auto = audit(tree, loan_twin_spec(), n_pairs=3_000, n_boot=100)
+    assert seen == [1_100]
+    assert_same_report(one, auto)
+    assert auto.scored.n_pairs == 100
+    # At or below the bound, the one-shot path (every pair kept).
+    seen.clear()
+    small = audit(tree, loan_twin_spec(), n_pairs=2_000, n_boot=0)
+    assert seen == [] and small.scored.n_pairs == 2_000

@@ -440,6 +440,12 @@ class AuditReport:
         )
 
 
+#: An audit of a spec for more pairs than this streams by itself, in chunks of
+#: ``STREAM_CHUNK`` pairs (same result; ``report.scored`` keeps the first pairs).
+STREAM_ABOVE = 1_000_000
+STREAM_CHUNK = 500_000
+
+
 def audit(
     model: Any,
     twins: Twins | TwinSpec,
@@ -507,7 +513,9 @@ def audit(
         result equals the one-shot audit's (counts to the last bit); "where the
         bias lives" describes a uniform sample of at most 100,000 profiles (the
         same however the audit is chunked), and ``report.scored`` holds the first
-        10,000 pairs. Default: one chunk (``backend="local"``).
+        10,000 pairs. Default: one chunk (``backend="local"``), except for a
+        spec audited for more than 1,000,000 pairs, which streams in chunks of
+        500,000 so that memory does not grow with ``n_pairs``.
     n_jobs : int, optional
         Threads scoring chunks of a streamed audit (default: one per core).
     backend : {"local", "dask"}
@@ -538,6 +546,16 @@ def audit(
     from twinaudit.report._streaming import check_stream_options
 
     check_stream_options(chunk_size, n_jobs, backend, client)
+    if (
+        chunk_size is None
+        and backend == "local"
+        and isinstance(twins, TwinSpec)
+        and isinstance(n_pairs, int | np.integer)
+        and not isinstance(n_pairs, bool)
+        and n_pairs > STREAM_ABOVE
+    ):
+        # Millions of pairs: stream by default, in bounded memory, same result.
+        chunk_size = STREAM_CHUNK
     if chunk_size is not None or backend != "local":
         return _streamed(
             model,
