@@ -1007,3 +1007,41 @@ def test_a_mcnemar_p_that_underflows_prints_below_1e_300():
             if "McNemar p (BH-adjusted)" in line and "Female" in line
         ]
         assert rows and all(marker in line for line in rows), (fmt, rows)
+
+
+# -- streaming options ----------------------------------------------------------------
+def test_a_streamed_cli_audit_gives_the_same_report(files):
+    args = ["--model", files / "linear.skops", "--spec", files / "loan.yaml"]
+    args += ["-n", 900, "--format", "json"]
+    whole = run(*args)
+    streamed = run(*args, "--chunk-size", 250, "--jobs", 2)
+    assert whole.exit_code == 0 and streamed.exit_code == 0, streamed.output
+    a, b = json.loads(whole.stdout), json.loads(streamed.stdout)
+    assert a["pairs"] == b["pairs"] == 900
+    for key in ("headline", "metrics", "counterfactual"):
+        assert a[key] == b[key]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--jobs", "2"],
+            "--jobs scores the chunks of a streamed audit: add --chunk-size PAIRS "
+            "(or --dask SCHEDULER).",
+        ),
+    ],
+)
+def test_streaming_options_that_do_not_fit_exit_2(files, extra, message):
+    args = ["--model", files / "linear.skops", "--spec", files / "loan.yaml"]
+    result = run(*args, *extra)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: {message}\n"
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_a_chunk_size_below_one_is_a_usage_error(files, value):
+    args = ["--model", files / "linear.skops", "--spec", files / "loan.yaml"]
+    result = run(*args, "--chunk-size", value)
+    assert result.exit_code == 2
+    assert "--chunk-size" in result.stderr and "Traceback" not in result.output

@@ -620,6 +620,36 @@ def audit_command(
             "that one, e.g. --protected Gender_Code=1.",
         ),
     ] = False,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-size",
+            min=1,
+            metavar="PAIRS",
+            help="Stream the audit this many pairs at a time, in bounded memory "
+            "(same report; automatic above 1,000,000 pairs of a spec).",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            min=1,
+            metavar="N",
+            help="Threads scoring the chunks of a streamed audit (default: one "
+            "per core).",
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="SCHEDULER",
+            help="Run the audit on a Dask cluster: a scheduler address such as "
+            "tcp://10.0.0.5:8786, or 'local' for a 2-worker local cluster "
+            "(needs twinaudit[dask]).",
+        ),
+    ] = None,
 ) -> None:
     """Audit a model on counterfactual twins; the exit code is the policy's verdict.
 
@@ -658,6 +688,16 @@ def audit_command(
                 "--protected sex=Male."
             )
         wanted = _parse_protected(protected)
+    if jobs is not None and chunk_size is None and dask is None:
+        raise CommandLineError(
+            "--jobs scores the chunks of a streamed audit: add --chunk-size PAIRS "
+            "(or --dask SCHEDULER)."
+        )
+    stream: dict[str, Any] = {"chunk_size": chunk_size, "n_jobs": jobs}
+    if dask is not None:
+        stream["backend"] = "dask"
+        if dask != "local":
+            stream["client"] = dask
     if out is not None:
         from twinaudit._files import check_output
 
@@ -705,6 +745,7 @@ def audit_command(
         random_state=seed or 0,
         allow_unread=allow_unread,
         **options,
+        **stream,
     )
 
     # Output: rendered in full before a file is touched, written atomically.
