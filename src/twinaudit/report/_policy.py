@@ -83,10 +83,7 @@ def _key(where: str) -> str:
 
 
 def _suggest(value: str, choices: Iterable[str]) -> str:
-    choices = list(choices)
-    for choice in choices:
-        if value.lower() == choice.lower():
-            return f" Did you mean {choice!r}?"
+    # did_you_mean prefers a case-insensitive match (casefold) to a close one.
     return did_you_mean(value, choices)
 
 
@@ -546,7 +543,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    risky = not text.isprintable() or any(c in text for c in "\x85\u2028\u2029")
+    # NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR are not printable either.
+    risky = not text.isprintable()
     return dumper.represent_scalar(
         "tag:yaml.org,2002:str", text, style='"' if risky else None
     )
@@ -794,8 +792,9 @@ def _json_float(value: float) -> float | None:
 
 
 def _worst(statuses: Iterable[Status]) -> Status:
-    """The worst status (fail > inconclusive > pass); ``pass`` for none."""
-    return max(statuses, key=STATUSES.index, default="pass")
+    """The worst status (fail > inconclusive > pass) of one or more; every caller
+    has at least one (a policy has rules, a rule bounds, a matched rule checks)."""
+    return max(statuses, key=STATUSES.index)
 
 
 # -- evaluating ------------------------------------------------------------------
@@ -857,7 +856,9 @@ def _fmt(value: float, *thresholds: float) -> str:
             for t in thresholds
         ):
             return text
-    return repr(value)  # pragma: no cover - 17 digits always round trip
+    # 16 digits can still look equal to a threshold (0.1 + 1 ulp, with a bound 0.1);
+    # repr gives the shortest text that reads back as value.
+    return repr(value)
 
 
 def _judge(kind: str, threshold: float, low: float, high: float) -> Status:
