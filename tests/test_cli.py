@@ -213,3 +213,26 @@ def test_help_is_fast_and_imports_nothing_heavy(command):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert "HEAVY []" in out.stdout
+
+
+def test_validate_summarises_thousands_of_fields_and_values(tmp_path):
+    from twinaudit.spec import Integer, ProtectedAttribute, TwinSpec, save_spec
+
+    spec = TwinSpec(
+        fields=[Integer(f"f{i}", 0, 9) for i in range(500)],
+        protected=[
+            ProtectedAttribute("group", [f"g{i}" for i in range(30)], privileged="g0")
+        ],
+    )
+    path = tmp_path / "wide.yaml"
+    save_spec(spec, path)
+    result = runner.invoke(app, ["validate", str(path)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # pair id and the protected column, then the first 58 fields, then a summary.
+    assert sum(line.startswith("│ f") for line in lines) == 58
+    assert "│ f57 " in result.output and "│ f58 " not in result.output
+    assert "… 442 more" in result.output
+    first = ", ".join(repr(f"g{i}") for i in range(20))
+    assert f"protected [{first}, … (30 values)], privileged 'g0'" in result.output
+    assert "30 twins per pair" in result.output

@@ -883,6 +883,12 @@ def generate(
     _console().print(f"Wrote {rows:,} twins ({pairs:,} pairs) to {out}.")
 
 
+#: ``twinaudit validate`` lists at most this many columns (all that move within a
+#: pair, then the first others) and this many values of a protected attribute.
+VALIDATE_ROWS = 60
+VALIDATE_VALUES = 20
+
+
 @app.command()
 def validate(
     spec: Annotated[
@@ -904,15 +910,31 @@ def validate(
     moving = set(loaded.moving_columns)
     roles = {loaded.pair_column: "pair id"}
     for attribute in loaded.protected:
+        values = list(attribute.values)
+        shown = repr(values)
+        if len(values) > VALIDATE_VALUES:
+            first = ", ".join(map(repr, values[:VALIDATE_VALUES]))
+            shown = f"[{first}, … ({len(values):,} values)]"
         roles[attribute.name] = (
-            f"protected {list(attribute.values)}, privileged {attribute.privileged!r}"
+            f"protected {shown}, privileged {attribute.privileged!r}"
         )
     for f in loaded.fields:
         roles[f.name] = f"{f.kind} field"
     for proxy in loaded.proxies:
         roles[proxy.name] = f"proxy of {proxy.attribute}"
-    for column in loaded.columns:
-        table.add_row(column, roles[column], "yes" if column in moving else "")
+    # Every column that moves within a pair, then the others up to a bound: a spec
+    # of thousands of fields is summarised, not printed row by row.
+    columns = list(loaded.columns)
+    important = [c for c in columns if c in moving or c == loaded.pair_column]
+    rest = [c for c in columns if c not in important]
+    room = max(VALIDATE_ROWS - len(important), 0)
+    shown_columns = set(important + rest[:room])
+    for column in columns:
+        if column in shown_columns:
+            table.add_row(column, roles[column], "yes" if column in moving else "")
+    hidden = len(rest) - min(room, len(rest))
+    if hidden:
+        table.add_row(f"… {hidden:,} more", "fields that do not move", "")
     console = _console()
     console.print(table)
     console.print(

@@ -206,7 +206,7 @@ CASES: dict[str, tuple[str, str, str]] = {
         HEAD
         + "fields:\n"
         + "".join(
-            f"  - {{kind: integer, name: f{i}, low: 0, high: 9}}\n" for i in range(1200)
+            f"  - {{kind: integer, name: f{i}, low: 0, high: 9}}\n" for i in range(3000)
         ),
     ),
     "proxy_many_values": (
