@@ -149,3 +149,25 @@ def test_range_is_checked():
     spec = spec_for("pooled")
     with pytest.raises(ValueError, match=r"Need 0 <= start < stop <= 10\. Got 5, 5\."):
         generate_range(spec, 5, 5, 10)
+
+
+def test_generate_range_checks_its_arguments_like_generate(monkeypatch):
+    import re
+
+    import twinaudit.generation._engine as engine
+    from twinaudit.datasets import loan_twin_spec
+    from twinaudit.exceptions import DataError, MemoryLimitError, SpecError
+
+    with pytest.raises(SpecError, match=re.escape("generate_range needs a TwinSpec")):
+        generate_range({"fields": []}, 0, 10, 10)
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            "generate_range needs 0 <= start < stop <= n_pairs (10). Got start=5, "
+            "stop=5."
+        ),
+    ):
+        generate_range(loan_twin_spec(), 5, 5, 10)
+    monkeypatch.setattr(engine, "available_memory", lambda: 1_000)
+    with pytest.raises(MemoryLimitError, match=re.escape("Pass a smaller chunk_size")):
+        generate_range(loan_twin_spec(), 0, 1_000, 10_000)
