@@ -147,7 +147,11 @@ def test_any_ranges_equal_one_shot(n, cuts, kind):
 
 def test_range_is_checked():
     spec = spec_for("pooled")
-    with pytest.raises(ValueError, match=r"Need 0 <= start < stop <= 10\. Got 5, 5\."):
+    # A DataError, which is a ValueError: the message names both arguments.
+    with pytest.raises(
+        ValueError,
+        match=r"needs 0 <= start < stop <= n_pairs \(10\)\. Got start=5, stop=5\.",
+    ):
         generate_range(spec, 5, 5, 10)
 
 
