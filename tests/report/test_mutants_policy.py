@@ -8,6 +8,7 @@ never pasted from the code's output.
 
 from __future__ import annotations
 
+import dataclasses
 import locale
 import math
 import re
@@ -18,7 +19,14 @@ import pytest
 
 from twinaudit.exceptions import PolicyError
 from twinaudit.metrics._registry import REGISTRY
-from twinaudit.report._policy import Policy, Rule, evaluate, load_policy, save_policy
+from twinaudit.report._policy import (
+    Check,
+    Policy,
+    Rule,
+    evaluate,
+    load_policy,
+    save_policy,
+)
 
 NAN = math.nan
 COLUMNS = [
@@ -412,3 +420,28 @@ def test_a_policy_file_is_read_as_utf8_whatever_the_locale(tmp_path):
     finally:
         locale.setlocale(locale.LC_CTYPE, previous)
     assert policy.name == "café"
+
+
+# -- verdict frames -------------------------------------------------------------------
+# A Check's fields, in order, after the rule's text and metric.
+FRAME_COLUMNS = ["rule", "metric", *(f.name for f in dataclasses.fields(Check))]
+
+
+def test_a_verdict_frame_has_every_column_when_no_rule_matched():
+    verdict = judge(Rule("selection_rate", min=0.2), row("flip_rate", value=0.0))
+    frame = verdict.to_frame()
+    assert list(frame.columns) == FRAME_COLUMNS
+    assert len(frame) == 1
+    assert frame[["value", "low", "high"]].isna().all(axis=None)
+    assert frame["value"].dtype == float
+
+
+def test_a_verdict_frame_keeps_its_column_order_after_an_unmatched_rule():
+    verdict = judge(
+        [Rule("selection_rate", min=0.2), Rule("flip_rate", max=0.01)],
+        row("flip_rate", value=0.0),
+    )
+    frame = verdict.to_frame()
+    assert list(frame.columns) == FRAME_COLUMNS
+    assert frame["status"].tolist() == ["inconclusive", "pass"]
+    assert frame["value"].tolist()[1] == 0.0
