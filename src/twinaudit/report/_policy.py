@@ -42,6 +42,7 @@ import yaml
 from twinaudit._files import write_text
 from twinaudit.exceptions import DataError, PolicyError, did_you_mean
 from twinaudit.metrics._registry import POPULATIONS, REGISTRY, SOURCES, Metric
+from twinaudit.spec import SpecLoader
 
 __all__ = [
     "Check",
@@ -100,10 +101,7 @@ def _number(value: Any, where: str) -> float:
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         hint = ""
         if isinstance(value, str) and _looks_numeric(value):
-            hint = (
-                " YAML reads a number written without a dot, such as 1e-3, as "
-                "text: write 0.001 or 1.0e-3."
-            )
+            hint = f" It is text: write the number without quotes ({value})."
         raise PolicyError(f"{where}: must be a number. Got {value!r}.{hint}")
     number = float(value)
     if not math.isfinite(number):
@@ -584,8 +582,11 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"Cannot read policy file {str(path)!r}: {exc}.") from exc
     try:
-        data = yaml.safe_load(text) if fmt == "yaml" else tomllib.loads(text)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        # Read as written, like spec files: a group NO (Norway) is not False.
+        data = (
+            yaml.load(text, Loader=SpecLoader) if fmt == "yaml" else tomllib.loads(text)
+        )
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
         raise PolicyError(
             f"Policy file {str(path)!r} is not valid {fmt.upper()}: {exc}"
         ) from exc

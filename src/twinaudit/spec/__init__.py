@@ -14,7 +14,13 @@ from twinaudit.spec._fields import (
     Normal,
     Provider,
 )
-from twinaudit.spec._io import load_spec, save_spec, spec_from_dict, spec_to_dict
+from twinaudit.spec._io import (
+    SpecLoader,
+    load_spec,
+    save_spec,
+    spec_from_dict,
+    spec_to_dict,
+)
 from twinaudit.spec._providers import supported_locales
 from twinaudit.spec._spec import Mode, ProtectedAttribute, Proxy, TwinSpec
 
@@ -34,6 +40,7 @@ __all__ = [
     "ProtectedAttribute",
     "Provider",
     "Proxy",
+    "SpecLoader",
     "TwinSpec",
     "load_spec",
     "save_spec",
