@@ -282,3 +282,27 @@ def test_one_gender_in_training_is_refused():
         CounterfactualAugmentation(DecisionTreeClassifier()).fit(
             X[men], np.arange(men.sum()) % 2, sensitive_features="Gender_Code"
         )
+
+
+def test_generated_profiles_with_names_and_proxy_mode(names):
+    """X has the name column: the spec's proxy-mode profiles bring a name that
+    follows each twin's gender, as the training rows' twins do."""
+    X, y = history(1)
+    _, rows, labels = trained_rows(
+        data=(X, y),
+        proxies=[NAME],
+        mode="proxy",
+        spec=loan_twin_spec(1, mode="proxy"),
+        n_profiles=12,
+        labeler=rule,
+        random_state=3,
+    )
+    generated = rows.iloc[2 * len(X) :]
+    assert len(generated) == 24
+    for name, code in zip(generated["Name"], generated["Gender_Code"], strict=True):
+        assert name in names[code], (name, code)
+    pairs = generated["Name"].to_numpy().reshape(12, 2)
+    assert (pairs[:, 0] != pairs[:, 1]).all()  # each twin its own name
+    np.testing.assert_array_equal(
+        labels[2 * len(X) :], (generated["Income"].to_numpy() > 70_000).astype(int)
+    )

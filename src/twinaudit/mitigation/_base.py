@@ -124,7 +124,8 @@ def sensitive_frame(
                     f"Sensitive feature {name!r} is not a column of X."
                     f"{did_you_mean(name, columns)} Columns: {columns[:20]}."
                 )
-        frame = X[names].reset_index(drop=True)
+        by_name = {str(c): c for c in X.columns}  # X's own labels (0, not "0")
+        frame = X[[by_name[name] for name in names]].reset_index(drop=True)
     elif isinstance(sensitive_features, pd.DataFrame):
         frame = sensitive_features.reset_index(drop=True)
     elif isinstance(sensitive_features, pd.Series):

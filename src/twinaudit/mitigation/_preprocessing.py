@@ -29,6 +29,17 @@ __all__ = [
 ]
 
 
+def _require_string_columns(X: pd.DataFrame, owner: str) -> None:
+    """``owner`` reads and writes columns of ``X`` by their (string) names."""
+    odd = [c for c in X.columns if not isinstance(c, str)]
+    if odd:
+        raise DataError(
+            f"{owner} changes columns of X by name, and some of X's column names are "
+            f"not strings ({odd[:5]!r}). Name them first: "
+            "X.columns = X.columns.astype(str)."
+        )
+
+
 def kamiran_calders_weights(
     groups: np.ndarray, y01: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -178,7 +189,9 @@ class CounterfactualAugmentation(DelegatingStrategy):
     estimator : estimator
     proxies : sequence of Proxy, optional
         Proxy columns of ``X`` (a first name) to regenerate with each twin's value
-        (``mode="proxy"``), or keep as they are (``mode="strict"``).
+        (``mode="proxy"``), or keep as they are (``mode="strict"``). A proxy
+        follows the training column and its codes, not the spec's attribute:
+        ``Proxy.gendered("Name", "Gender_Code", {1: "male", 0: "female"})``.
     mode : {"strict", "proxy"}
     spec : TwinSpec, optional
         Also add ``n_profiles`` generated balanced profiles from this spec (every
@@ -234,6 +247,7 @@ class CounterfactualAugmentation(DelegatingStrategy):
         from twinaudit.generation import from_frame
         from twinaudit.spec import ProtectedAttribute
 
+        _require_string_columns(X, "CounterfactualAugmentation")
         if self.mode not in ("strict", "proxy"):
             raise DataError(f"mode must be 'strict' or 'proxy'. Got {self.mode!r}.")
         seed = 0 if self.random_state is None else int(self.random_state)
@@ -338,6 +352,7 @@ class CorrelationRemover(DelegatingStrategy):
     ) -> None:
         from fairlearn.preprocessing import CorrelationRemover as Remover
 
+        _require_string_columns(X, "CorrelationRemover")
         if not 0 <= float(self.alpha) <= 1:
             raise DataError(f"alpha must be between 0 and 1. Got {self.alpha!r}.")
         sensitive_columns = list(sensitive.columns)
@@ -377,6 +392,13 @@ class CorrelationRemover(DelegatingStrategy):
             raise DataError(
                 "CorrelationRemover was trained on a DataFrame; pass X as a "
                 f"DataFrame with columns {list(self.feature_names_in_)}."
+            )
+        needed = [*self.sensitive_levels_, *self.numeric_columns_]
+        missing = [c for c in needed if c not in X.columns]
+        if missing:
+            raise DataError(
+                f"X lacks the column(s) {missing} CorrelationRemover was trained on; "
+                f"pass X with columns {list(self.feature_names_in_)}."
             )
         out = X.drop(columns=list(self.sensitive_levels_))
         transformed = self.remover_.transform(self._design(X))
