@@ -1,4 +1,4 @@
-"""scikit-learn's check_estimator on Unawareness, CorrelationRemover and
+"""scikit-learn's check_estimator on Unawareness, CorrelationRemover, GridSearch and
 CounterfactualAugmentation (the checks that cannot apply marked with the reason);
 the columns they need at predict and fit; an estimator that rejects sample_weight
 given to mitigate(strategies=["reweighing"])."""
@@ -24,6 +24,7 @@ from twinaudit.generation import generate
 from twinaudit.mitigation import (
     CorrelationRemover,
     CounterfactualAugmentation,
+    GridSearch,
     Reweighing,
     Unawareness,
     mitigate,
@@ -237,6 +238,13 @@ class CheckedCounterfactualAugmentation(OnFrames, CounterfactualAugmentation):
     pass
 
 
+class CheckedGridSearch(OnFrames, GridSearch):
+    # GridSearch has no decision_function: hide the wrapper's, so hasattr() is
+    # False as for the strategy itself (a property without a getter raises
+    # AttributeError).
+    decision_function = property()
+
+
 #: Checks that cannot apply, with the reason. (check_classifiers_one_label passes:
 #: the refusal of one label is a ValueError that names the class, as it accepts.)
 NOT_APPLICABLE = {
@@ -264,6 +272,7 @@ OBJECT_COLUMNS = {
             CheckedCounterfactualAugmentation(LogisticRegression(), random_state=0),
             NOT_APPLICABLE,
         ),
+        (CheckedGridSearch(LogisticRegression(), grid_size=3), NOT_APPLICABLE),
     ],
     ids=lambda v: type(v).__name__ if not isinstance(v, dict) else "",
 )
