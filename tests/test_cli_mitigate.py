@@ -94,3 +94,36 @@ def test_errors_are_one_line_and_leave_nothing(csvs, checkout_env, args, message
     assert done.stderr.startswith(message), done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     assert sorted(p.name for p in csvs.iterdir()) == before
+
+
+@pytest.mark.parametrize("when", ["first model", "report"])
+def test_sigterm_while_writing_leaves_no_folder(tmp_path, monkeypatch, when):
+    # A real SIGTERM to this process while the folder is being written: the
+    # hidden directory is removed and no --out appears (Terminated then exits 143).
+    import os
+    import signal
+
+    import skops.io as sio
+
+    from twinaudit import _cli_mitigate
+    from twinaudit._files import Terminated, terminate_as_exception
+
+    class Result:
+        def __iter__(self):
+            return iter([type("R", (), {"model": [1, 2], "strategy": "reweighing"})])
+
+    def kill_during_dump(model, path):
+        path.write_bytes(b"partial")
+        if when == "first model":
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def kill_during_html(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(sio, "dump", kill_during_dump)
+    if when == "report":
+        monkeypatch.setattr(_cli_mitigate.Path, "write_text", kill_during_html)
+    out = tmp_path / "mitigated"
+    with pytest.raises(Terminated), terminate_as_exception():
+        _cli_mitigate._publish(Result(), {"a": 1}, "<html></html>", out)
+    assert list(tmp_path.iterdir()) == []

@@ -185,7 +185,6 @@ def mitigate_command(
     wanted = _parse_protected(protected)
 
     import pandas as pd
-    import skops.io as sio  # type: ignore[import-untyped]
 
     from twinaudit.generation import from_frame
     from twinaudit.mitigation import mitigate
@@ -248,6 +247,25 @@ def mitigate_command(
         "after": {r.strategy: r.report.to_dict() for r in result},
         "notes": notes,
     }
+    from twinaudit._files import terminate_as_exception
+
+    # SIGTERM raises here, so the temporary directory is removed as on any error.
+    with terminate_as_exception():
+        _publish(result, document, _html(summary, compare, notes), out)
+    console = _console()
+    console.print(result)
+    console.print(
+        f"Wrote {len(result)} model(s) and report.html, report.json to {out}. Load a "
+        "model with twinaudit.load_model(path, trusted=[...]) after checking its "
+        "types (skops.io.get_untrusted_types)."
+    )
+
+
+def _publish(result: Any, document: dict[str, Any], html: str, out: Path) -> None:
+    """Write every file into a fresh hidden directory beside ``out``, then rename it
+    to ``out``: a failure, Ctrl-C or SIGTERM removes it and leaves no ``out``."""
+    import skops.io as sio  # type: ignore[import-untyped]
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for r in result:
@@ -256,9 +274,7 @@ def mitigate_command(
             json.dumps(document, indent=2, default=_plain, allow_nan=False),
             encoding="utf-8",
         )
-        (tmp / "report.html").write_text(
-            _html(summary, compare, notes), encoding="utf-8"
-        )
+        (tmp / "report.html").write_text(html, encoding="utf-8")
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private
@@ -266,13 +282,6 @@ def mitigate_command(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    console = _console()
-    console.print(result)
-    console.print(
-        f"Wrote {len(result)} model(s) and report.html, report.json to {out}. Load a "
-        "model with twinaudit.load_model(path, trusted=[...]) after checking its "
-        "types (skops.io.get_untrusted_types)."
-    )
 
 
 def _plain(value: Any) -> Any:
