@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from twinaudit._files import write_text
 from twinaudit.benchmark._metrics import FAIRNESS_METRICS, parity
 from twinaudit.benchmark._stats import pareto_front, rank_strategies, summarize
 from twinaudit.exceptions import DataError
@@ -412,11 +413,7 @@ def write_report(table: pd.DataFrame, out: str | os.PathLike[str]) -> list[Path]
         ("report.html", benchmark_html(table)),
     ):
         path = out / name
-        partial = out / f".{name}.partial"
-        try:
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
+        # The shared writer: a unique temporary file, fsynced, removed on SIGTERM.
+        write_text(path, text, overwrite=True)
         written.append(path)
     return written

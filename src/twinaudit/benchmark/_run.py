@@ -339,15 +339,12 @@ def _versions() -> dict[str, str]:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    """Replace ``path`` with ``data`` through the shared writer (a unique, fsynced
+    temporary file; removed on failure or SIGTERM)."""
+    from twinaudit._files import atomic_path
+
+    with atomic_path(path, overwrite=True) as tmp:
+        tmp.write_bytes(data)
 
 
 def _check_output(config: BenchmarkConfig, out: Path) -> bool:
@@ -553,9 +550,10 @@ def run_benchmark(
             for r in json.loads(table.to_json(orient="records"))
         ).encode(),
     )
-    partial = out / ".results.parquet.partial"
-    table.to_parquet(partial, index=False)
-    os.replace(partial, out / "results.parquet")
+    from twinaudit._files import atomic_path
+
+    with atomic_path(out / "results.parquet", overwrite=True) as tmp:
+        table.to_parquet(tmp, index=False)
     return table
 
 

@@ -126,9 +126,12 @@ def _source_url(remote: RemoteFile, base_url: str | None) -> tuple[str, str | No
 
 def _download(remote: RemoteFile, target: Path, base_url: str | None) -> None:
     url, member = _source_url(remote, base_url)
+    from twinaudit._files import atomic_path
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
+    # The shared writer: a unique temporary file (two downloads never share one),
+    # published only after its checksum matched; removed on failure or SIGTERM.
+    with atomic_path(target, overwrite=True) as partial:
         try:
             with urllib.request.urlopen(url, timeout=60) as response:
                 if member is None:
@@ -150,9 +153,6 @@ def _download(remote: RemoteFile, target: Path, base_url: str | None) -> None:
                 f"{digest}, expected {remote.sha256}; it was not kept. The source "
                 "may have changed or the download was damaged."
             )
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def data_file(
