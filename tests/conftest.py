@@ -70,6 +70,10 @@ def checkout_env():
 
     def env(*paths: str | Path, inherit: bool = True, **variables: str) -> dict:
         base = dict(os.environ) if inherit else {}
+        if "__mutmut_" not in base.get("MUTANT_UNDER_TEST", "__mutmut_"):
+            # mutmut's stats and listing runs: a child in another directory cannot
+            # find mutmut's configuration; it runs the unmutated code instead.
+            del base["MUTANT_UNDER_TEST"]
         pythonpath = [str(ROOT / "src"), *map(str, paths)]
         if base.get("PYTHONPATH"):
             pythonpath.append(base["PYTHONPATH"])
