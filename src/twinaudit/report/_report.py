@@ -990,11 +990,14 @@ def report_from_accumulator(
 
 def _caller_level() -> int:
     """The ``stacklevel`` of the first frame outside twinaudit, seen from the
-    function that calls this one (audit, streamed or not, or report_from_scored)."""
+    function that calls this one (audit, streamed or not, or report_from_scored).
+
+    mutmut's trampolines, which wrap every function during mutation testing
+    (``.ci/mutation``), count as twinaudit's own frames."""
     frame = sys._getframe(1)
     level = 1
     while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
-        "twinaudit."
+        ("twinaudit.", "mutmut.")
     ):
         frame = frame.f_back
         level += 1
