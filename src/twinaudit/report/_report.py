@@ -990,14 +990,11 @@ def report_from_accumulator(
 
 def _caller_level() -> int:
     """The ``stacklevel`` of the first frame outside twinaudit, seen from the
-    function that calls this one (audit, streamed or not, or report_from_scored).
-
-    mutmut's trampolines, which wrap every function during mutation testing
-    (``.ci/mutation``), count as twinaudit's own frames."""
+    function that calls this one (audit, streamed or not, or report_from_scored)."""
     frame = sys._getframe(1)
     level = 1
     while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
-        ("twinaudit.", "mutmut.")
+        "twinaudit."
     ):
         frame = frame.f_back
         level += 1
