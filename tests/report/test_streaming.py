@@ -3,6 +3,7 @@ to the last bit, every table exactly; bad options fail before any work."""
 
 import importlib.util
 import itertools
+import os
 import re
 import sys
 from pathlib import Path
@@ -140,7 +141,10 @@ def test_streamed_audit_of_real_rows_with_labels(labels):
         streamed = audit(
             model, twins, y_true=y_true, n_boot=100, chunk_size=400, n_jobs=2
         )
-    assert caught[0].filename == __file__  # points at the caller
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        # Points at the caller. (Under mutation testing mutmut's trampolines sit
+        # between the test and twinaudit, so the location cannot be checked.)
+        assert caught[0].filename == __file__
     assert_same_report(one, streamed)
     assert one.observed_rows == 1_500
     assert "theil_index" in set(streamed.metrics["metric"])
