@@ -134,18 +134,9 @@ class ExponentiatedGradient(FairnessStrategy):
     ) -> None:
         from fairlearn.reductions import ExponentiatedGradient as Reduction
 
-        _two_groups(self)
-        moment = _moment(self.constraints, type(self).__name__)
-        estimator, name = _weighted(clone(self.estimator), "ExponentiatedGradient")
-        mitigator = Reduction(
-            estimator,
-            constraints=moment,
-            eps=self.eps,
-            max_iter=self.max_iter,
-            sample_weight_name=name,
+        mitigator = _reduce(
+            self, Reduction, X, y01, groups, eps=self.eps, max_iter=self.max_iter
         )
-        with _fairlearn_calls():
-            mitigator.fit(_fairlearn_X(X), y01, sensitive_features=groups)
         # What prediction needs, as plain objects (Fairlearn's fitted reduction
         # holds pandas objects that skops cannot save).
         self.predictors_ = [_unwrapped(p) for p in mitigator.predictors_]
@@ -213,18 +204,15 @@ class GridSearch(FairnessStrategy):
     ) -> None:
         from fairlearn.reductions import GridSearch as Reduction
 
-        _two_groups(self)
-        moment = _moment(self.constraints, type(self).__name__)
-        estimator, name = _weighted(clone(self.estimator), "GridSearch")
-        mitigator = Reduction(
-            estimator,
-            constraints=moment,
+        mitigator = _reduce(
+            self,
+            Reduction,
+            X,
+            y01,
+            groups,
             grid_size=self.grid_size,
             constraint_weight=self.constraint_weight,
-            sample_weight_name=name,
         )
-        with _fairlearn_calls():
-            mitigator.fit(_fairlearn_X(X), y01, sensitive_features=groups)
         # Fairlearn's GridSearch predicts with its best predictor.
         self.best_estimator_ = _unwrapped(mitigator.predictors_[mitigator.best_idx_])
 
@@ -367,6 +355,28 @@ class _RoutedWeights(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Any) -> Any:
         return self.estimator_.predict_proba(X)
+
+
+def _reduce(
+    strategy: Any,
+    reduction: Any,
+    X: Any,
+    y01: np.ndarray,
+    groups: np.ndarray,
+    **params: Any,
+) -> Any:
+    """Fairlearn's ``reduction`` (ExponentiatedGradient or GridSearch) of a clone of
+    ``strategy.estimator`` under ``strategy.constraints``, fitted."""
+    _two_groups(strategy)
+    name = type(strategy).__name__
+    moment = _moment(strategy.constraints, name)
+    estimator, weight = _weighted(clone(strategy.estimator), name)
+    mitigator = reduction(
+        estimator, constraints=moment, sample_weight_name=weight, **params
+    )
+    with _fairlearn_calls():
+        mitigator.fit(_fairlearn_X(X), y01, sensitive_features=groups)
+    return mitigator
 
 
 def _weighted(estimator: Any, strategy: str) -> tuple[Any, str]:
