@@ -302,6 +302,10 @@ def test_a_list_in_provider_kwargs_generates(tmp_path):
     assert all(row.endswith("@x.org") for row in rows[1:])
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     ("signum", "code", "line"),
     [
@@ -324,6 +328,10 @@ def test_a_signal_during_a_long_generate_leaves_no_file(tmp_path, signum, code, 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a runner started in the background (``cmd &``, mutmut)
+        # ignores SIGINT, its children inherit that, and Python then never raises
+        # KeyboardInterrupt.
+        preexec_fn=_default_sigint,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
