@@ -374,15 +374,27 @@ class LFR(_PrivilegedGroup):
     LFR learns ``k`` prototypes such that the prototype each row maps to keeps
     information about ``X`` (weight ``Ax``) and the label (``Ay``) but not about the
     privileged group (``Az``). Each row's features are replaced by their
-    reconstruction from the prototypes (computed on standardized columns and
-    mapped back to the original units), and ``estimator`` is trained on that. The
+    reconstruction from the prototypes, and ``estimator`` is trained on that. The
     prototypes are learnt on the features and the privileged indicator (as in
-    AIF360), so ``predict`` needs ``sensitive_features`` too. Every
-    column of ``X`` must be numeric (one-hot encode text first).
+    AIF360), so ``predict`` needs ``sensitive_features`` too.
+
+    Numeric (and boolean) columns are standardized with the training means and
+    standard deviations, and their reconstructions mapped back to the original
+    units. Text, category and string columns of a DataFrame are one-hot encoded
+    first (scikit-learn's ``OneHotEncoder`` fitted on the training rows, a value
+    unseen in training encoded as all zeros), as 0/1 columns named ``col=value``.
+    The estimator therefore sees only numeric columns: with text columns, a
+    DataFrame of the numeric columns (in ``X``'s order) followed by the one-hot
+    columns, each a reconstruction (the one-hot ones are soft, not 0/1), named as
+    in ``feature_names_out_``; with numeric columns only, ``X``'s own columns.
 
     Attributes
     ----------
     estimator_, lfr_, privileged_group_
+    encoder_ : OneHotEncoder or None
+        Fitted on the text columns (None when every column is numeric).
+    feature_names_out_ : ndarray of str
+        The columns the estimator is trained on (for a DataFrame ``X``).
     """
 
     strategy_name = "lfr"
@@ -410,20 +422,81 @@ class LFR(_PrivilegedGroup):
         self.privileged_group = privileged_group
         self.random_state = random_state
 
+    def _fit_encoder(self, X: Any) -> None:
+        """Which columns are one-hot encoded, and the encoder (fitted)."""
+        self.encoder_: Any = None
+        self.text_columns_: list[Any] = []
+        if not isinstance(X, pd.DataFrame):
+            return
+        self.text_columns_ = [
+            c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
+        ]
+        self.numeric_columns_ = [c for c in X.columns if c not in self.text_columns_]
+        if not self.text_columns_:
+            self.feature_names_out_ = np.asarray([str(c) for c in X.columns], object)
+            return
+        from sklearn.preprocessing import OneHotEncoder
+
+        self.encoder_ = OneHotEncoder(
+            handle_unknown="ignore",
+            sparse_output=False,
+            dtype=np.float64,
+            feature_name_combiner=lambda column, value: f"{column}={value}",
+        ).fit(X[self.text_columns_].astype(object))
+        self.feature_names_out_ = np.asarray(
+            [
+                *(str(c) for c in self.numeric_columns_),
+                *self.encoder_.get_feature_names_out(
+                    [str(c) for c in self.text_columns_]
+                ),
+            ],
+            dtype=object,
+        )
+
     def _numeric(self, X: Any) -> np.ndarray:
-        if isinstance(X, pd.DataFrame):
-            text = [
-                str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
-            ]
-            if text:
-                raise DataError(
-                    f"LFR needs numeric features; column(s) {text[:5]} are not. "
-                    "One-hot encode them first (pandas.get_dummies)."
-                )
-            values = X.to_numpy(dtype=float)
-        else:
-            values = np.asarray(X, dtype=float)
-        return values
+        """The matrix LFR reads (before standardizing): numeric columns as they
+        are, then the one-hot columns of the text ones."""
+        if self.encoder_ is None:
+            if isinstance(X, pd.DataFrame):
+                text = [
+                    str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
+                ]
+                if text:
+                    raise DataError(
+                        f"LFR was trained on numeric columns only; column(s) "
+                        f"{text[:5]} of this X are not numeric. Pass X with the "
+                        "training dtypes."
+                    )
+            return np.asarray(X, dtype=float)
+        if not isinstance(X, pd.DataFrame):
+            raise DataError(
+                "LFR was trained on a DataFrame with text columns "
+                f"{[str(c) for c in self.text_columns_][:5]}; pass X as a DataFrame "
+                f"with columns {list(self.feature_names_in_)}."
+            )
+        missing = [
+            str(c)
+            for c in [*self.numeric_columns_, *self.text_columns_]
+            if c not in X.columns
+        ]
+        if missing:
+            raise DataError(
+                f"X lacks the column(s) {missing[:5]} LFR was trained on; pass X with "
+                f"columns {list(self.feature_names_in_)}."
+            )
+        text = [
+            str(c)
+            for c in self.numeric_columns_
+            if not pd.api.types.is_numeric_dtype(X[c])
+        ]
+        if text:
+            raise DataError(
+                f"LFR was trained with numeric column(s) {text[:5]}, which are not "
+                "numeric in this X; pass them with the training dtypes."
+            )
+        numbers = X[self.numeric_columns_].to_numpy(dtype=float)
+        dummies = self.encoder_.transform(X[self.text_columns_].astype(object))
+        return np.column_stack([numbers, dummies])
 
     def _fit(
         self,
@@ -441,10 +514,20 @@ class LFR(_PrivilegedGroup):
                 f"{self.groups_[0]!r}."
             )
         self._privileged_code_ = self._privileged_code(y01, groups)
+        self._fit_encoder(X)
         values = self._numeric(X)
-        self.mean_ = values.mean(axis=0)
-        scale = values.std(axis=0)
-        self.scale_ = np.where(scale > 0, scale, 1.0)
+        # Numeric columns are standardized; one-hot columns stay 0/1.
+        n_numbers = values.shape[1] - (
+            0 if self.encoder_ is None else len(self.encoder_.get_feature_names_out())
+        )
+        numbers = values[:, :n_numbers]
+        mean = numbers.mean(axis=0) if n_numbers else np.zeros(0)
+        scale = numbers.std(axis=0) if n_numbers else np.ones(0)
+        n_dummies = values.shape[1] - n_numbers
+        self.mean_ = np.concatenate([mean, np.zeros(n_dummies)])
+        self.scale_ = np.concatenate(
+            [np.where(scale > 0, scale, 1.0), np.ones(n_dummies)]
+        )
         standardized = (values - self.mean_) / self.scale_
         module = import_aif360("aif360.algorithms.preprocessing")
         self.lfr_ = module.LFR(
@@ -474,7 +557,8 @@ class LFR(_PrivilegedGroup):
             )
         restored = x_hat[:, :-1] * self.scale_ + self.mean_
         if isinstance(X, pd.DataFrame):
-            return pd.DataFrame(restored, columns=X.columns, index=X.index)
+            columns = X.columns if self.encoder_ is None else self.feature_names_out_
+            return pd.DataFrame(restored, columns=columns, index=X.index)
         return restored
 
     def _predict(self, X: Any, groups: np.ndarray | None) -> np.ndarray:

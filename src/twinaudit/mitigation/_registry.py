@@ -83,7 +83,7 @@ _ENTRIES: tuple[tuple[type[FairnessStrategy], str], ...] = (
     (
         LFR,
         "AIF360's learning fair representations, then the estimator on them "
-        "(numeric features; reads the attribute)",
+        "(text columns one-hot encoded; reads the attribute)",
     ),
 )
 
