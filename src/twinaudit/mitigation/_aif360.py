@@ -22,6 +22,7 @@ from sklearn.base import clone
 
 from twinaudit.exceptions import DataError, MitigationError, TwinauditWarning
 from twinaudit.mitigation._base import FairnessStrategy, _plain
+from twinaudit.mitigation._tuning import TuningParameter
 
 __all__ = [
     "LFR",
@@ -210,6 +211,8 @@ class EqOddsPostprocessing(_PostProcessor):
     """
 
     strategy_name = "eq_odds"
+    #: No main parameter: fitted once when the benchmark tunes.
+    tuning_parameter: ClassVar[TuningParameter | None] = None
     label = "AIF360 equalized odds"
 
     def __init__(
@@ -301,6 +304,12 @@ class RejectOptionClassification(_PostProcessor):
     ``sensitive_features`` at predict time."""
 
     strategy_name = "reject_option"
+    #: What the benchmark's ``tuning`` varies: the symmetric bound ``metric_ub``
+    #: (``metric_lb = -metric_ub``), 0.005 to 0.5 on a log scale (0.05 in the
+    #: middle).
+    tuning_parameter: ClassVar[TuningParameter | None] = TuningParameter(
+        "metric_ub", 0.005, 0.5, "log", mirror="metric_lb"
+    )
     label = "AIF360 reject option"
     needs_both_labels = False
 
@@ -398,6 +407,11 @@ class LFR(_PrivilegedGroup):
     """
 
     strategy_name = "lfr"
+    #: What the benchmark's ``tuning`` varies: the weight of group information,
+    #: 1 to 2,500 on a log scale (the default 50 in the middle).
+    tuning_parameter: ClassVar[TuningParameter | None] = TuningParameter(
+        "Az", 1.0, 2500.0, "log"
+    )
     label = "AIF360 LFR"
     requires_sensitive_features = True
 

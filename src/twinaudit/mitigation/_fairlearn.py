@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from sklearn.utils.metaestimators import available_if
 
 from twinaudit.exceptions import DataError, MitigationError
 from twinaudit.mitigation._base import FairnessStrategy, _plain, weight_parameter
+from twinaudit.mitigation._tuning import TuningParameter
 
 __all__ = ["ExponentiatedGradient", "GridSearch", "ThresholdOptimizer"]
 
@@ -107,6 +108,11 @@ class ExponentiatedGradient(FairnessStrategy):
     """
 
     strategy_name = "exponentiated_gradient"
+    #: What the benchmark's ``tuning`` varies: the allowed violation, 0.001 to 0.1
+    #: on a log scale (the default 0.01 in the middle).
+    tuning_parameter: ClassVar[TuningParameter | None] = TuningParameter(
+        "eps", 0.001, 0.1, "log"
+    )
     label = "Fairlearn exponentiated gradient"
 
     def __init__(
@@ -179,6 +185,11 @@ class GridSearch(FairnessStrategy):
     """
 
     strategy_name = "grid_search"
+    #: What the benchmark's ``tuning`` varies: the weight of the constraint
+    #: violation against the error when the best model is picked, 0 to 1.
+    tuning_parameter: ClassVar[TuningParameter | None] = TuningParameter(
+        "constraint_weight", 0.0, 1.0, "linear"
+    )
     label = "Fairlearn grid search"
 
     def __init__(
@@ -248,6 +259,12 @@ class ThresholdOptimizer(FairnessStrategy):
         ``"equalized_odds"``, ``"true_positive_rate_parity"``.
     objective : str
         ``"accuracy_score"``, ``"balanced_accuracy_score"``, ...
+    grid_size : int
+        Fairlearn's number of thresholds searched.
+    tol : float, optional
+        Fairlearn's tolerance: the constraint's values may differ across groups by
+        at most ``tol`` (None or 0: the exact constraint; not for
+        ``"equalized_odds"``).
     random_state : int, optional
         Seed of the randomized thresholds at predict time.
 
@@ -257,6 +274,11 @@ class ThresholdOptimizer(FairnessStrategy):
     """
 
     strategy_name = "threshold_optimizer"
+    #: What the benchmark's ``tuning`` varies: Fairlearn's tolerance, 0 (the
+    #: exact constraint) to 0.1.
+    tuning_parameter: ClassVar[TuningParameter | None] = TuningParameter(
+        "tol", 0.0, 0.1, "linear"
+    )
     label = "Fairlearn threshold optimizer"
     requires_sensitive_features = True
 
@@ -267,12 +289,14 @@ class ThresholdOptimizer(FairnessStrategy):
         constraints: str = "demographic_parity",
         objective: str = "accuracy_score",
         grid_size: int = 1000,
+        tol: float | None = None,
         random_state: int | None = None,
     ) -> None:
         self.estimator = estimator
         self.constraints = constraints
         self.objective = objective
         self.grid_size = grid_size
+        self.tol = tol
         self.random_state = random_state
 
     def _fit(
@@ -292,6 +316,7 @@ class ThresholdOptimizer(FairnessStrategy):
             grid_size=self.grid_size,
             predict_method="auto",
             prefit=False,
+            tol=self.tol,
         )
         _two_groups(self)
         for code, group in enumerate(self.groups_):

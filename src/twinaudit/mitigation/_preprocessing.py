@@ -19,6 +19,7 @@ from twinaudit.mitigation._base import (
     fit_with_weights,
     weight_parameter,
 )
+from twinaudit.mitigation._tuning import TuningParameter
 
 __all__ = [
     "CorrelationRemover",
@@ -101,6 +102,8 @@ class Reweighing(DelegatingStrategy):
     """
 
     strategy_name = "reweighing"
+    #: No main parameter: fitted once when the benchmark tunes.
+    tuning_parameter: ClassVar[TuningParameter | None] = None
     label = "AIF360 reweighing"
 
     def __init__(self, estimator: Any) -> None:
@@ -143,6 +146,7 @@ class Unawareness(DelegatingStrategy):
     """
 
     strategy_name = "unawareness"
+    tuning_parameter: ClassVar[TuningParameter | None] = None
     label = "unawareness"
     sensitive_in_X = True
 
@@ -212,6 +216,7 @@ class CounterfactualAugmentation(DelegatingStrategy):
     """
 
     strategy_name = "augmentation"
+    tuning_parameter: ClassVar[TuningParameter | None] = None
     label = "counterfactual augmentation"
     sensitive_in_X = True
 
@@ -335,6 +340,10 @@ class CorrelationRemover(DelegatingStrategy):
     """
 
     strategy_name = "correlation_remover"
+    #: What the benchmark's ``tuning`` varies: the strength, 0 to 1.
+    tuning_parameter: ClassVar[TuningParameter | None] = TuningParameter(
+        "alpha", 0.0, 1.0, "linear"
+    )
     label = "Fairlearn correlation remover"
     sensitive_in_X = True
 
