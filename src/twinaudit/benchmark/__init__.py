@@ -5,6 +5,7 @@ from twinaudit.benchmark._config import (
     BASELINE,
     BenchmarkConfig,
     DatasetConfig,
+    TuningConfig,
     default_config,
     load_config,
 )
@@ -15,6 +16,7 @@ from twinaudit.benchmark._metrics import (
     KEYS,
     PERFORMANCE_METRICS,
     TIMING_COLUMNS,
+    TUNING_COLUMNS,
 )
 from twinaudit.benchmark._report import (
     benchmark_html,
@@ -22,7 +24,12 @@ from twinaudit.benchmark._report import (
     tradeoff_figure,
     write_report,
 )
-from twinaudit.benchmark._run import load_results, run_benchmark, split_indices
+from twinaudit.benchmark._run import (
+    choose_candidate,
+    load_results,
+    run_benchmark,
+    split_indices,
+)
 from twinaudit.benchmark._stats import pareto_front, rank_strategies, summarize
 
 __all__ = [
@@ -33,11 +40,14 @@ __all__ = [
     "KEYS",
     "PERFORMANCE_METRICS",
     "TIMING_COLUMNS",
+    "TUNING_COLUMNS",
     "BenchmarkConfig",
     "CategoricalBoosting",
     "DatasetConfig",
+    "TuningConfig",
     "benchmark_html",
     "benchmark_markdown",
+    "choose_candidate",
     "default_config",
     "load_config",
     "load_results",

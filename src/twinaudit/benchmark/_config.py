@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ __all__ = [
     "BASELINE",
     "BenchmarkConfig",
     "DatasetConfig",
+    "TuningConfig",
     "default_config",
     "load_config",
 ]
@@ -44,8 +46,10 @@ _KEYS = (
     "data_home",
     "confidence",
     "rank_by",
+    "tuning",
 )
 _DATASET_KEYS = ("name", "attributes", "max_rows")
+_TUNING_KEYS = ("budget", "metric", "max_violation")
 
 
 def _strategies() -> Mapping[str, Any]:
@@ -107,6 +111,98 @@ class DatasetConfig:
             )
 
 
+def _observed_metrics() -> list[str]:
+    """The fairness metrics measured on the held-out rows themselves (all but the
+    flip rate, which is measured on their twins)."""
+    from twinaudit.benchmark._metrics import FAIRNESS_METRICS
+
+    return [m for m in FAIRNESS_METRICS if m != "flip_rate"]
+
+
+@dataclass(frozen=True)
+class TuningConfig:
+    """The same tuning budget for every strategy with a main parameter.
+
+    Each strategy that declares a ``tuning_parameter`` (its fairness tolerance or
+    main trade-off parameter, with a documented range: see
+    :mod:`twinaudit.mitigation._tuning`) is fitted ``budget`` times on the training
+    rows, once per candidate value evenly spaced over its range, and each candidate
+    is measured on the validation rows. The chosen one is, among the candidates
+    whose ``metric`` is within ``max_violation`` of parity on the validation rows,
+    the most accurate there; if none is, the one closest to parity (ties by
+    validation accuracy, then by the order of the candidates). Only the chosen
+    model is measured on the test rows. Strategies without a main parameter, and
+    the unmitigated model, are fitted once.
+
+    Parameters
+    ----------
+    budget : int
+        Candidate values per tunable strategy (at least 2).
+    metric : str, optional
+        A fairness metric of the observed rows (any of
+        :data:`~twinaudit.benchmark.FAIRNESS_METRICS` but ``flip_rate``); default:
+        the benchmark's ``rank_by``.
+    max_violation : float
+        The largest distance from parity (``|metric - parity|``: 0 for
+        differences, 1 for disparate impact) accepted on the validation rows.
+    """
+
+    budget: int
+    metric: str | None = None
+    max_violation: float = 0.05
+
+    def __post_init__(self) -> None:
+        budget = self.budget
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 2:
+            raise ConfigError(
+                "tuning.budget must be a whole number >= 2 (the candidate values of "
+                f"each tunable strategy). Got {budget!r}."
+            )
+        if self.metric is not None:
+            observed = _observed_metrics()
+            if self.metric == "flip_rate":
+                raise ConfigError(
+                    "tuning.metric: 'flip_rate' is measured on twins of the rows, "
+                    "not on the validation rows; choose one of "
+                    f"{', '.join(observed)}."
+                )
+            if self.metric not in observed:
+                raise _unknown(
+                    "fairness metric", self.metric, observed, "tuning.metric"
+                )
+        value = self.max_violation
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 <= value < math.inf
+        ):
+            raise ConfigError(
+                "tuning.max_violation must be a number >= 0 (the largest distance "
+                f"from parity accepted on the validation rows, e.g. 0.05). Got "
+                f"{value!r}."
+            )
+        object.__setattr__(self, "max_violation", float(value))
+
+
+def _tuning(value: Any) -> TuningConfig:
+    if isinstance(value, TuningConfig):
+        return value
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            "tuning must be a mapping with 'budget' (and optionally 'metric' and "
+            f"'max_violation'), or left out. Got {value!r}."
+        )
+    for key in value:
+        if key not in _TUNING_KEYS:
+            raise _unknown("key", key, list(_TUNING_KEYS), "tuning")
+    if "budget" not in value:
+        raise ConfigError(
+            "tuning: 'budget' is required (the candidate values of each tunable "
+            "strategy, e.g. 5)."
+        )
+    return TuningConfig(**value)
+
+
 @dataclass(frozen=True)
 class BenchmarkConfig:
     """What a benchmark runs: data sets × attributes × estimators × strategies ×
@@ -138,6 +234,11 @@ class BenchmarkConfig:
         Level of the intervals (flip rate, and across seeds).
     rank_by : str
         The fairness metric that ranks strategies (distance from parity).
+    tuning : TuningConfig or mapping, optional
+        ``{"budget": 5, "metric": ..., "max_violation": 0.05}``: every strategy
+        with a main parameter chooses among ``budget`` values of it on the
+        validation rows (see :class:`TuningConfig`). Off by default; when off, it
+        is left out of :meth:`to_dict` and of the hash.
     """
 
     datasets: tuple[DatasetConfig, ...]
@@ -151,6 +252,7 @@ class BenchmarkConfig:
     data_home: str | None = None
     confidence: float = 0.95
     rank_by: str = "statistical_parity_difference"
+    tuning: TuningConfig | None = None
 
     def __post_init__(self) -> None:
         from twinaudit.benchmark._estimators import ESTIMATORS
@@ -265,6 +367,49 @@ class BenchmarkConfig:
             )
         if self.data_home is not None:
             object.__setattr__(self, "data_home", str(self.data_home))
+        if self.tuning is not None:
+            object.__setattr__(self, "tuning", self._check_tuning(_tuning(self.tuning)))
+
+    def _check_tuning(self, tuning: TuningConfig) -> TuningConfig:
+        """Fill in the metric (``rank_by``) and check the tuning against the rest."""
+        if tuning.metric is None:
+            if self.rank_by == "flip_rate":
+                raise ConfigError(
+                    "tuning.metric defaults to rank_by ('flip_rate'), which is "
+                    "measured on twins of the rows, not on the validation rows; set "
+                    f"tuning.metric to one of {', '.join(_observed_metrics())}."
+                )
+            tuning = replace(tuning, metric=self.rank_by)
+        if self.validation_size == 0:
+            raise ConfigError(
+                "tuning chooses on the validation rows, and validation_size is 0. "
+                "Set validation_size above 0 (e.g. 0.2), or leave tuning out."
+            )
+        registry = _strategies()
+        for name in self.strategies:
+            parameter = getattr(registry[name], "tuning_parameter", None)
+            if parameter is None:
+                continue
+            given = self.strategy_params.get(name, {})
+            for key in parameter.parameters:
+                if key in given:
+                    raise ConfigError(
+                        f"strategy_params.{name}.{key} conflicts with tuning, which "
+                        f"gives {name} {tuning.budget} values of {parameter.name} "
+                        f"from {parameter.low:g} to {parameter.high:g}. Remove "
+                        f"{key} from strategy_params.{name}, or leave tuning out."
+                    )
+            if name == "threshold_optimizer" and given.get("constraints") == (
+                "equalized_odds"
+            ):
+                raise ConfigError(
+                    "strategy_params.threshold_optimizer.constraints: "
+                    "'equalized_odds' cannot be tuned, because Fairlearn's "
+                    "ThresholdOptimizer has no tolerance (tol) for equalized odds. "
+                    "Choose another constraint, or leave threshold_optimizer or "
+                    "tuning out."
+                )
+        return tuning
 
     # -- identity -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -276,6 +421,9 @@ class BenchmarkConfig:
         for key in ("estimators", "strategies", "seeds"):
             out[key] = list(out[key])
         out["strategy_params"] = {k: dict(v) for k, v in self.strategy_params.items()}
+        if self.tuning is None:
+            # Left out when off: configurations from before tuning keep their hash.
+            del out["tuning"]
         return out
 
     @classmethod

@@ -10,6 +10,7 @@ __all__ = [
     "KEYS",
     "PERFORMANCE_METRICS",
     "TIMING_COLUMNS",
+    "TUNING_COLUMNS",
     "parity",
 ]
 
@@ -39,6 +40,11 @@ FAIRNESS_METRICS = (
 #: Wall-clock seconds; left out when two tables are compared.
 TIMING_COLUMNS = ("fit_time", "predict_time", "audit_time")
 
+#: What the configuration's ``tuning`` chose: the strategy's main parameter (None
+#: when it has none or tuning is off), the chosen value (nan then), and the number
+#: of models fitted and compared on the validation rows (1 when fitted once).
+TUNING_COLUMNS = ("tuned_parameter", "tuned_value", "n_candidates")
+
 COLUMNS = (
     *KEYS,
     "status",
@@ -46,6 +52,7 @@ COLUMNS = (
     "n_train",
     "n_validation",
     "n_test",
+    *TUNING_COLUMNS,
     *PERFORMANCE_METRICS,
     *FAIRNESS_METRICS,
     "flip_rate_low",

@@ -182,6 +182,20 @@ def _settings(table: pd.DataFrame) -> tuple[float, str]:
     )
 
 
+def _tuning_note(table: pd.DataFrame) -> str:
+    """What the configuration's tuning did, for the introduction (empty when off)."""
+    tuning = table.attrs.get("config", {}).get("tuning")
+    if not tuning:
+        return ""
+    return (
+        f" Tuning: each strategy with a main parameter was fitted with "
+        f"{tuning['budget']} values of it and kept the most accurate on the "
+        f"validation rows among those with |{tuning['metric']} − parity| ≤ "
+        f"{tuning['max_violation']:g} there (else the closest to parity); the "
+        "chosen values are the table's tuned_value."
+    )
+
+
 def benchmark_markdown(table: pd.DataFrame) -> str:
     """The benchmark's results as Markdown (tables only)."""
     confidence, rank_by = _settings(table)
@@ -196,7 +210,7 @@ def benchmark_markdown(table: pd.DataFrame) -> str:
         "their counterfactual twins. ◆: on the Pareto front of accuracy against at "
         "least one fairness metric. Ranking: by the mean distance of "
         f"{rank_by} from parity; Δ against the unmitigated model on the same seeds "
-        "(paired t-test p).",
+        "(paired t-test p)." + _tuning_note(table),
     ]
     if "config_hash" in table.attrs:
         out.append(f"\nConfiguration hash `{table.attrs['config_hash'][:12]}`.")

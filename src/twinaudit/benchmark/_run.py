@@ -3,7 +3,10 @@
 One cell is (data set, protected attribute, estimator, strategy, seed). The rows of
 a data set are split once per seed (stratified by the label), and every strategy
 and estimator of that seed uses that split and an estimator seeded with it, so
-strategies differ only by the strategy.
+strategies differ only by the strategy. With the configuration's ``tuning``, a
+strategy with a main parameter fits one model per candidate value on the training
+rows, keeps one by :func:`choose_candidate` on the validation rows, and only that
+one is measured on the test rows.
 
 The results directory holds
 
@@ -31,7 +34,7 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +42,10 @@ import numpy as np
 import pandas as pd
 
 from twinaudit.benchmark._config import BASELINE, BenchmarkConfig, load_config
-from twinaudit.benchmark._metrics import COLUMNS, FAIRNESS_METRICS, KEYS
+from twinaudit.benchmark._metrics import COLUMNS, FAIRNESS_METRICS, KEYS, parity
 from twinaudit.exceptions import ConfigError, DataError, OutputExistsError
 
-__all__ = ["load_results", "run_benchmark", "split_indices"]
+__all__ = ["choose_candidate", "load_results", "run_benchmark", "split_indices"]
 
 FORMAT = 1
 _META = "benchmark.json"
@@ -213,12 +216,88 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> dict[str, Any]:
     return row
 
 
+def _observed_audit(
+    model: Any,
+    X_part: pd.DataFrame,
+    y_part: np.ndarray,
+    attribute: str,
+    privileged_value: Any,
+    plain: bool,
+    config: BenchmarkConfig,
+    seed: int,
+) -> Any:
+    """The audit of ``model`` on some rows (the test rows, or the validation rows of
+    a tuning candidate): group metrics on the rows with their true labels (the
+    ``observed`` population), flip rate on their twins."""
+    from twinaudit.generation import from_frame
+    from twinaudit.report import audit
+
+    label = "__label__"
+    columns = list(X_part.columns)
+    twins = from_frame(
+        X_part.assign(**{label: y_part}), protected={attribute: privileged_value}
+    )
+
+    def decide(frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray(_predict(model, frame[columns], frame[[attribute]], plain))
+
+    return audit(
+        decide,
+        twins,
+        y_true=label,
+        libraries=False,
+        n_boot=0,
+        confidence=config.confidence,
+        random_state=seed,
+    )
+
+
+def choose_candidate(
+    distances: Sequence[float], accuracies: Sequence[float], max_violation: float
+) -> int:
+    """The position of the candidate that tuning keeps.
+
+    Among the candidates whose distance from parity (on the validation rows) is at
+    most ``max_violation``, the most accurate; if none is, the one with the
+    smallest distance (an undefined one counts as infinite), ties broken by
+    accuracy. Remaining ties go to the first candidate.
+
+    Examples
+    --------
+    >>> choose_candidate([0.10, 0.04, 0.02], [0.90, 0.85, 0.80], 0.05)
+    1
+    >>> choose_candidate([0.10, 0.08, 0.08], [0.90, 0.80, 0.85], 0.05)
+    2
+    """
+
+    def key(i: int) -> tuple[float, ...]:
+        distance, accuracy = float(distances[i]), float(accuracies[i])
+        if distance <= max_violation:  # False for nan
+            return (0, -accuracy, 0.0, i)
+        return (1, distance if not math.isnan(distance) else math.inf, -accuracy, i)
+
+    if len(distances) != len(accuracies) or not len(distances):
+        raise ValueError("choose_candidate needs one accuracy per distance, and some.")
+    return min(range(len(distances)), key=key)
+
+
+def _fit(
+    model: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    sensitive: pd.DataFrame,
+    plain: bool,
+) -> None:
+    if plain:
+        model.fit(X, y)
+    else:
+        model.fit(X, y, sensitive_features=sensitive)
+
+
 def _run_cell(config: BenchmarkConfig, cell: Cell, row: dict[str, Any]) -> None:
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
 
     from twinaudit.benchmark._estimators import ESTIMATORS
-    from twinaudit.generation import from_frame
-    from twinaudit.report import audit
 
     dataset, attribute, estimator_name, strategy, seed = cell
     spec = next(d for d in config.datasets if d.name == dataset)
@@ -235,30 +314,77 @@ def _run_cell(config: BenchmarkConfig, cell: Cell, row: dict[str, Any]) -> None:
     )
     row.update(n_train=len(train), n_validation=len(val), n_test=len(test))
     sensitive = X[[attribute]]
-    estimator = ESTIMATORS[estimator_name](seed)
     plain = strategy == BASELINE
+    # The strategy's main parameter when the configuration tunes (None: fitted once).
+    parameter: Any = None
+    values: tuple[Any, ...] = (None,)
     if plain:
-        model = estimator
+
+        def build(value: Any) -> Any:
+            return ESTIMATORS[estimator_name](seed)
+
     else:
         from twinaudit.mitigation import STRATEGIES
 
         params = dict(config.strategy_params.get(strategy, {}))
         cls = STRATEGIES[strategy]
-        if "random_state" in cls(estimator).get_params(deep=False):
+        if "random_state" in cls(ESTIMATORS[estimator_name](seed)).get_params(
+            deep=False
+        ):
             params.setdefault("random_state", seed)
-        model = cls(estimator, **params)
+        if config.tuning is not None:
+            parameter = getattr(cls, "tuning_parameter", None)
+            if parameter is not None:
+                values = parameter.candidates(config.tuning.budget)
+
+        def build(value: Any) -> Any:
+            # Every candidate: the same seeded base estimator, the same split.
+            extra = {} if value is None else parameter.params(value)
+            return cls(ESTIMATORS[estimator_name](seed), **params, **extra)
 
     X_train, y_train = X.iloc[train].reset_index(drop=True), y[train]
+    s_train = sensitive.iloc[train].reset_index(drop=True)
+    X_val = X.iloc[val].reset_index(drop=True)
+    s_val = sensitive.iloc[val].reset_index(drop=True)
     start = time.perf_counter()
-    if plain:
-        model.fit(X_train, y_train)
-    else:
-        model.fit(
-            X_train,
-            y_train,
-            sensitive_features=sensitive.iloc[train].reset_index(drop=True),
-        )
+    models = []
+    for value in values:
+        candidate = build(value)
+        _fit(candidate, X_train, y_train, s_train, plain)
+        models.append(candidate)
+    chosen = 0
+    if len(models) > 1:
+        # Tuning: each candidate on the validation rows, measured as the test rows
+        # are below (accuracy of its predictions; the metric from its audit).
+        assert config.tuning is not None and config.tuning.metric is not None
+        if not len(val):
+            raise DataError(
+                "tuning chooses on the validation rows, and this split has none; "
+                "raise validation_size or max_rows."
+            )
+        metric, point = config.tuning.metric, parity(config.tuning.metric)
+        distances, accuracies = [], []
+        for candidate in models:
+            decided = _predict(candidate, X_val, s_val, plain)
+            accuracies.append(float(accuracy_score(y[val], decided)))
+            report = _observed_audit(
+                candidate,
+                X_val,
+                y[val],
+                attribute,
+                privileged_value,
+                plain,
+                config,
+                seed,
+            )
+            distances.append(abs(float(_metric(report, metric, "observed")) - point))
+        chosen = choose_candidate(distances, accuracies, config.tuning.max_violation)
+    model = models[chosen]
+    del models
     row["fit_time"] = time.perf_counter() - start
+    row["tuned_parameter"] = None if parameter is None else parameter.name
+    row["tuned_value"] = math.nan if parameter is None else values[chosen]
+    row["n_candidates"] = len(values)
 
     privileged_train = (sensitive.iloc[train][attribute] == privileged_value).to_numpy()
     row["train_mean_difference"] = _mean_difference(
@@ -280,8 +406,6 @@ def _run_cell(config: BenchmarkConfig, cell: Cell, row: dict[str, Any]) -> None:
         else math.nan
     )
     if len(val):
-        X_val = X.iloc[val].reset_index(drop=True)
-        s_val = sensitive.iloc[val].reset_index(drop=True)
         row["validation_accuracy"] = float(
             accuracy_score(y[val], _predict(model, X_val, s_val, plain))
         )
@@ -290,23 +414,8 @@ def _run_cell(config: BenchmarkConfig, cell: Cell, row: dict[str, Any]) -> None:
 
     # Group metrics on the observed test rows, flip rate on their twins.
     start = time.perf_counter()
-    label = "__label__"
-    columns = list(X.columns)
-    twins = from_frame(
-        X_test.assign(**{label: y_test}), protected={attribute: privileged_value}
-    )
-
-    def decide(frame: pd.DataFrame) -> np.ndarray:
-        return np.asarray(_predict(model, frame[columns], frame[[attribute]], plain))
-
-    report = audit(
-        decide,
-        twins,
-        y_true=label,
-        libraries=False,
-        n_boot=0,
-        confidence=config.confidence,
-        random_state=seed,
+    report = _observed_audit(
+        model, X_test, y_test, attribute, privileged_value, plain, config, seed
     )
     for name in FAIRNESS_METRICS:
         population = "twins" if name == "flip_rate" else "observed"
@@ -417,18 +526,27 @@ def _append(path: Path, record: Mapping[str, Any]) -> None:
 
 
 def _table(config: BenchmarkConfig, done: Mapping[Cell, Mapping[str, Any]]) -> Any:
-    rows = [done[cell] for cell in config.cells() if cell in done]
+    rows = [_upgrade(done[cell]) for cell in config.cells() if cell in done]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     for column in ("dataset", "attribute", "estimator", "strategy", "status"):
         table[column] = table[column].astype(str)
     table["seed"] = table["seed"].astype(np.int64)
-    for column in ("error", "warnings"):
+    text = ("error", "warnings", "tuned_parameter")
+    for column in text:
         table[column] = table[column].astype(object).where(table[column].notna(), None)
-    numeric = [c for c in COLUMNS if c not in (*KEYS, "status", "error", "warnings")]
+    numeric = [c for c in COLUMNS if c not in (*KEYS, "status", *text)]
     table[numeric] = table[numeric].astype(float)
     table.attrs["config"] = config.to_dict()
     table.attrs["config_hash"] = config.hash
     return table
+
+
+def _upgrade(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A cell recorded before tuning existed (no ``n_candidates``): its model was
+    fitted once, as an untuned cell's is now."""
+    if "n_candidates" in record or record.get("status") != "ok":
+        return record
+    return {**record, "n_candidates": 1}
 
 
 def _progress(total: int, done: int, enabled: bool) -> Any:
@@ -485,7 +603,9 @@ def run_benchmark(
     DataFrame
         One row per (dataset, attribute, estimator, strategy, seed), in the
         configuration's order; ``status`` is ``"ok"`` or ``"failed"`` (with
-        ``error``). ``table.attrs`` holds the configuration and its hash.
+        ``error``); ``tuned_parameter``, ``tuned_value`` and ``n_candidates`` say
+        what tuning chose (``fit_time`` is then every candidate's training and
+        validation). ``table.attrs`` holds the configuration and its hash.
 
     Examples
     --------
