@@ -1,0 +1,262 @@
+"""Accumulator details that the broader accumulator tests leave open (found by mutmut).
+
+Each test pins one behaviour of ``twinaudit.metrics._accumulator`` that a one-line
+change would break: the sketch's buckets (sign, zero, weights, the 1e-9 and 1e12
+ends), the limits between kept gaps, distinct gaps and the sketch, the t interval,
+the where sample's bottom-k choice and the error messages. Expected values are hand
+counts, numpy/scipy on the raw gaps, a plain-Python splitmix64, or the sketch's
+documented relative error, never the output of the code under test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import sem
+from scipy.stats import t as t_dist
+
+import twinaudit.metrics._accumulator as acc_module
+from twinaudit.metrics import AuditAccumulator, comparisons
+from twinaudit.metrics._accumulator import SKETCH_ACCURACY, GapSummary, _sketch_counts
+
+ITEMS = comparisons(["s"], [["M", "F"]], ["M"])
+
+
+def summarize(gap, chunk):
+    """``GapSummary`` of ``gap`` fed ``chunk`` profiles at a time."""
+    summary = GapSummary()
+    for start in range(0, len(gap), chunk):
+        summary = summary.merge(GapSummary.of(gap[start : start + chunk], start))
+    return summary
+
+
+def stats_of(summary, bins=10):
+    return summary.statistics(0.95, np.random.default_rng(0), 200, bins)
+
+
+# -- the sketch ---------------------------------------------------------------------
+
+
+def test_sketch_buckets_by_sign_with_gaps_below_1e_9_counted_as_zero():
+    """The helper's contract: rows negative / zero (column 0) / positive, integer
+    counts, weights added, ``|gap| < 1e-9`` is zero and ``1e-9`` itself is not."""
+    values = np.array([1e-9, -1e-9, 9.99e-10, -9.99e-10, 0.0, 0.5, -0.5, 2.0])
+    weights = np.array([1, 2, 3, 4, 5, 6, 7, 8], np.int64)
+    out = _sketch_counts(values, weights)
+    assert out.shape == (3, acc_module._SKETCH_SIZE)
+    assert out.dtype == np.int64
+    assert out[1, 0] == 3 + 4 + 5
+    assert out[1, 1:].sum() == 0
+    assert out[0].sum() == 2 + 7
+    assert out[2].sum() == 1 + 6 + 8
+    # without weights every value counts once
+    once = _sketch_counts(values)
+    assert once.dtype == np.int64
+    assert once[1, 0] == 3
+    assert once[0].sum() == 2
+    assert once[2].sum() == 3
+
+
+def test_sketch_bucket_of_a_gap_is_within_the_documented_accuracy():
+    """Each nonzero gap lands in a bucket whose representative value is within
+    SKETCH_ACCURACY of it (DDSketch: bucket i holds (gamma^(i-1), gamma^i])."""
+    values = np.array([1e-9, 3e-7, 0.02, 0.5, 1.0, 7.5, 1e11])
+    mid = acc_module._bucket_values()
+    for sign in (1, -1):
+        out = _sketch_counts(sign * values, np.ones(len(values), np.int64))
+        row = out[2 if sign > 0 else 0]
+        columns = np.flatnonzero(row)
+        assert len(columns) == len(values)
+        np.testing.assert_array_less(
+            np.abs(mid[columns] - values) / values, SKETCH_ACCURACY * (1 + 1e-12)
+        )
+
+
+def sketched(monkeypatch, gap, chunk, distinct=3):
+    monkeypatch.setattr(acc_module, "EXACT_GAPS", 10)
+    monkeypatch.setattr(acc_module, "DISTINCT_GAPS", distinct)
+    summary = summarize(gap, chunk)
+    assert summary.sketch is not None and summary.distinct is None
+    return summary
+
+
+@pytest.mark.parametrize("chunk", [200, 30, 7])
+def test_sketch_counts_repeated_gaps_by_their_weight(monkeypatch, chunk):
+    """Past DISTINCT_GAPS the distinct gaps go into the sketch with their counts:
+    30 profiles at 0.1 and one each at 0.2 .. 0.5 have median 0.1, p95 0.335."""
+    gap = np.concatenate([np.full(30, 0.1), [0.2, 0.3, 0.4, 0.5]])
+    gap = gap[np.random.default_rng(1).permutation(len(gap))]
+    summary = sketched(monkeypatch, gap, chunk)
+    assert summary.sketch.dtype == np.int64
+    assert summary.sketch.shape == (3, acc_module._SKETCH_SIZE)
+    assert int(summary.sketch.sum()) == len(gap)
+    stats, hist, _ = stats_of(summary)
+    median, p95 = np.median(gap), np.quantile(np.abs(gap), 0.95)
+    assert median == 0.1
+    assert abs(stats["median_score_gap"] - median) <= SKETCH_ACCURACY * median
+    # numpy's linear rule by hand: position 0.95 * 33 = 31.35, sorted[31] = 0.3
+    assert p95 == pytest.approx(0.3 + 0.35 * 0.1)
+    # interpolating representatives each within SKETCH_ACCURACY of 0.3 and 0.4
+    # stays within SKETCH_ACCURACY of the interpolated value
+    assert abs(stats["p95_abs_score_gap"] - p95) <= SKETCH_ACCURACY * p95 * (1 + 1e-9)
+    assert hist.sum() == len(gap)
+    assert hist.dtype == np.int64
+
+
+@pytest.mark.parametrize("chunk", [200, 30, 9])
+def test_sketch_keeps_exact_zero_gaps_in_their_own_bucket(monkeypatch, chunk):
+    """50 zero gaps, 25 positive and 15 negative: the median is exactly 0 (a zero
+    gap's relative error is 0) and the histogram counts every profile."""
+    gap = np.concatenate(
+        [np.zeros(50), np.linspace(0.1, 1.0, 25), -np.linspace(0.2, 0.9, 15)]
+    )
+    gap = gap[np.random.default_rng(2).permutation(len(gap))]
+    summary = sketched(monkeypatch, gap, chunk)
+    assert summary.sketch[1, 0] == 50
+    stats, hist, edges = stats_of(summary)
+    assert np.median(gap) == 0.0
+    assert stats["median_score_gap"] == 0.0
+    assert hist.sum() == len(gap)
+    # bins of width 0.19 from -0.9: [-0.14, 0.05) holds the 50 zeros and no other gap
+    assert edges[4] == pytest.approx(-0.14) and edges[5] == pytest.approx(0.05)
+    assert hist[4] == 50
+
+
+def test_sketch_keeps_gaps_beyond_1e12_in_its_top_bucket(monkeypatch):
+    """Gaps beyond the sketch's range (1e12) are counted in its last bucket, not
+    lost: the median stays within the accuracy, the maximum is exact."""
+    gap = np.concatenate([np.linspace(0.1, 1.0, 49), [3e13]])
+    summary = sketched(monkeypatch, gap, 50)
+    assert summary.sketch[2, -1] == 1
+    stats, hist, _ = stats_of(summary)
+    median = np.median(gap)
+    assert abs(stats["median_score_gap"] - median) <= SKETCH_ACCURACY * median
+    assert stats["max_abs_score_gap"] == 3e13
+    assert hist.sum() == len(gap)
+
+
+# -- kept gaps, distinct gaps, sketch -----------------------------------------------
+
+
+@pytest.mark.parametrize(("n_distinct", "kind"), [(4, "distinct"), (5, "sketch")])
+def test_distinct_gaps_are_kept_up_to_distinct_gaps_values(
+    monkeypatch, n_distinct, kind
+):
+    """DISTINCT_GAPS = 4: four distinct gaps over 12 profiles stay exact, five go
+    to the sketch, whether the limit is passed in one chunk or by a merge."""
+    monkeypatch.setattr(acc_module, "EXACT_GAPS", 6)
+    monkeypatch.setattr(acc_module, "DISTINCT_GAPS", 4)
+    gap = np.resize(np.arange(n_distinct) / 8 - 0.125, 12)
+    for chunk in (12, 5):
+        summary = summarize(gap, chunk)
+        assert summary.values is None
+        assert (summary.distinct is not None) == (kind == "distinct")
+        assert (summary.sketch is not None) == (kind == "sketch")
+        if kind == "distinct":
+            values, counts = summary.distinct
+            expected_values, expected_counts = np.unique(gap, return_counts=True)
+            np.testing.assert_array_equal(values, expected_values)
+            np.testing.assert_array_equal(counts, expected_counts)
+            assert counts.dtype == np.int64
+            stats, hist, _ = stats_of(summary)
+            assert stats["median_score_gap"] == np.median(gap)
+            assert stats["p95_abs_score_gap"] == np.quantile(np.abs(gap), 0.95)
+            np.testing.assert_array_equal(hist, np.histogram(gap, bins=10)[0])
+
+
+def test_distinct_counts_of_one_chunk_are_integers(monkeypatch):
+    """One chunk past EXACT_GAPS keeps its distinct gaps with int64 counts."""
+    monkeypatch.setattr(acc_module, "EXACT_GAPS", 5)
+    gap = np.array([0.5, -0.25, 0.5, 0.5, 0.0, -0.25, 0.5])
+    summary = GapSummary.of(gap)
+    values, counts = summary.distinct
+    assert values.tolist() == [-0.25, 0.0, 0.5]
+    assert counts.tolist() == [2, 1, 4]
+    assert counts.dtype == np.int64
+
+
+def test_an_empty_summary_has_no_distinct_gaps_and_an_empty_sketch():
+    """The empty summary (the merge's identity) reads as no gaps at all: its
+    distinct gaps are empty and its sketch counts nothing."""
+    values, counts = GapSummary()._distinct()
+    assert len(values) == 0 and len(counts) == 0
+    assert counts.dtype == np.int64
+    sketch = GapSummary()._sketch()
+    assert sketch.shape == (3, acc_module._SKETCH_SIZE)
+    assert int(sketch.sum()) == 0
+
+
+# -- the t interval ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "gap",
+    [
+        np.array([0.25, -0.5]),  # two profiles: one degree of freedom
+        np.array([0.5, -0.5, 0.5, -0.5]),  # sum of squared deviations exactly 1
+        np.array([0.75, 0.25, 0.75]),
+    ],
+)
+def test_t_interval_of_few_profiles_with_many_distinct_gaps(monkeypatch, gap):
+    """Past EXACT_GAPS with more than one distinct gap per 20 profiles the
+    interval of the mean is Student's t (scipy on the raw gaps)."""
+    monkeypatch.setattr(acc_module, "EXACT_GAPS", 1)
+    summary = summarize(gap, 1)
+    assert summary.distinct is not None
+    stats, _, _ = stats_of(summary)
+    low, high = t_dist.interval(0.95, len(gap) - 1, loc=gap.mean(), scale=sem(gap))
+    assert stats["score_gap_low"] == pytest.approx(low, rel=1e-12)
+    assert stats["score_gap_high"] == pytest.approx(high, rel=1e-12)
+    assert low < gap.mean() < high
+
+
+# -- where the bias lives -------------------------------------------------------------
+
+
+def splitmix64(position, seed):
+    """The documented seeded splitmix64 hash, in plain Python integers."""
+    mask = 2**64 - 1
+    z = (position + 0x9E3779B97F4A7C15 * (seed + 1)) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
+@pytest.mark.parametrize(("size", "n"), [(25, 70), (100, 200), (24, 70)])
+def test_where_sample_is_the_bottom_k_of_the_hash(size, n):
+    """The where sample of one chunk is the ``size`` positions of smallest hash,
+    in order. (25, 70) and (100, 200) are where the pre-selection's fraction
+    1.2 k / n + 8 sqrt(k) / n is exactly 1."""
+    seed = 3
+    rng = np.random.default_rng(0)
+    decisions = (rng.random((n, 2)) < 0.5).astype(np.int8)
+    frame = pd.DataFrame({"f": np.arange(n).repeat(2) * 10})
+    acc = AuditAccumulator(
+        2, ITEMS, scores=False, where_columns=["f"], where_sample=size, random_state=3
+    )
+    acc.update(decisions, frame=frame)
+    profiles, flipped, pairs = acc.where_sample()
+    expected = sorted(sorted(range(n), key=lambda p: splitmix64(p, seed))[:size])
+    assert pairs.tolist() == expected
+    assert profiles["f"].tolist() == [10 * p for p in expected]
+    np.testing.assert_array_equal(
+        flipped, decisions[expected, 0] != decisions[expected, 1]
+    )
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+def test_merge_refuses_another_audit_with_the_exact_message():
+    a = AuditAccumulator(2, ITEMS, scores=False)
+    b = AuditAccumulator(2, ITEMS, scores=True)
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape("Only accumulators of the same audit can be merged.")
+        + "$",
+    ):
+        a.merge(b)
