@@ -189,6 +189,53 @@ def test_an_empty_summary_has_no_distinct_gaps_and_an_empty_sketch():
     assert int(sketch.sum()) == 0
 
 
+# -- quantiles of counted values ----------------------------------------------------
+
+
+def test_weighted_quantile_is_numpys_quantile_of_the_expanded_sample():
+    """``_weighted_quantile`` promises numpy's default (linear) quantile of the
+    sample holding ``values[i]`` ``counts[i]`` times, to the last bit: the medians
+    and p95s of the distinct gaps and of the sketch rest on it."""
+    rng = np.random.default_rng(6)
+    # a pair whose midpoint numpy's lerp rounds differently from low + diff / 2
+    cases = [(np.array([-6.651946734866136, 1.3664634705496859]), np.array([1, 1]))]
+    cases.append((np.array([0.25]), np.array([3])))
+    for _ in range(300):
+        k = int(rng.integers(1, 7))
+        values = np.sort(rng.standard_normal(k) * 10.0 ** rng.integers(-3, 4, k))
+        cases.append((values, rng.integers(1, 5, k)))
+    qs = [0.0, 0.05, 0.3, 0.5, 0.95, 0.99, 1.0]
+    for values, counts in cases:
+        expanded = np.repeat(values, counts)
+        for q in qs:
+            got = acc_module._weighted_quantile(values, counts, q)
+            assert got == np.quantile(expanded, q), (values, counts, q)
+
+
+@pytest.mark.parametrize("gap", [np.full(40, 0.25), np.repeat([-1.0, 1.0], 20)])
+def test_few_distinct_gaps_interval_equals_the_whole_matrix_route(gap):
+    """40 profiles with one or two distinct gaps (one per 20 profiles or fewer):
+    the interval of the mean equals counterfactual_table's on the raw matrix, a
+    point at 0.25 when every gap is 0.25, around 0 for gaps -1/+1 (std 1)."""
+    from twinaudit.metrics import counterfactual_table
+
+    scores = np.column_stack([np.zeros(len(gap)), gap])
+    decisions = (scores > 0).astype(np.int8)
+    acc = AuditAccumulator(2, ITEMS, scores=True)
+    acc.update(decisions, scores)
+    table, _ = acc.counterfactual_table(n_boot=200, random_state=4)
+    expected, _ = counterfactual_table(
+        decisions, scores, ITEMS, n_boot=200, random_state=4
+    )
+    row, reference = table.iloc[0], expected.iloc[0]
+    assert row["score_gap_low"] == reference["score_gap_low"]
+    assert row["score_gap_high"] == reference["score_gap_high"]
+    if gap.std() == 0:
+        assert row["score_gap_low"] == row["score_gap_high"] == 0.25
+    else:
+        assert row["score_gap_low"] < 0 < row["score_gap_high"]
+
+
 # -- the t interval ------------------------------------------------------------------
 
 
@@ -211,6 +258,30 @@ def test_t_interval_of_few_profiles_with_many_distinct_gaps(monkeypatch, gap):
     assert stats["score_gap_low"] == pytest.approx(low, rel=1e-12)
     assert stats["score_gap_high"] == pytest.approx(high, rel=1e-12)
     assert low < gap.mean() < high
+
+
+# -- largest gaps ---------------------------------------------------------------------
+
+
+def test_largest_gaps_keep_their_features_when_chunks_come_out_of_order():
+    """Chunks fed at explicit offsets, the later profiles first: each of the
+    largest gaps still carries its own profile's features (hand-picked gaps)."""
+    gap = np.array([0.1, -0.9, 0.3, 0.2, 0.0, 0.8, -0.05, 0.7, 0.6, 0.4])
+    scores = np.column_stack([np.zeros(10), gap])
+    decisions = (scores > 0.5).astype(np.int8)
+    frame = pd.DataFrame({"f": np.arange(10).repeat(2) * 10 + 1})
+    acc = AuditAccumulator(2, ITEMS, scores=True, where_columns=["f"], top=3)
+    for start, stop in ((5, 10), (0, 5)):
+        acc.update(
+            decisions[start:stop],
+            scores[start:stop],
+            offset=start,
+            frame=frame.iloc[2 * start : 2 * stop],
+        )
+    largest = acc.largest_gaps()
+    assert [g["pair"] for g in largest] == [1, 5, 7]  # |gap| 0.9, 0.8, 0.7
+    assert [g["score_gap"] for g in largest] == [-0.9, 0.8, 0.7]
+    assert [g["features"] for g in largest] == [{"f": 11}, {"f": 51}, {"f": 71}]
 
 
 # -- where the bias lives -------------------------------------------------------------
