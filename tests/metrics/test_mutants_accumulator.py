@@ -138,6 +138,49 @@ def test_sketch_keeps_gaps_beyond_1e12_in_its_top_bucket(monkeypatch):
     assert hist.sum() == len(gap)
 
 
+# -- one chunk's summary --------------------------------------------------------------
+
+
+def test_summary_of_one_chunk_numbers_profiles_from_0_and_keeps_10():
+    """``GapSummary.of`` without offset numbers the chunk's profiles from 0 and
+    keeps the 10 largest |gap| (the documented default), largest first."""
+    summary = GapSummary.of(np.array([0.1, -0.5, 0.3]))
+    assert summary.top_pair.tolist() == [1, 2, 0]
+    assert summary.top_gap.tolist() == [-0.5, 0.3, 0.1]
+    # |gap| by position: .25 .1875 .125 .0625 0 .0625 .125 .1875 .25 .3125 .375 .4375
+    # (ties go to the earlier profile)
+    gap = np.arange(12) / 16 - 0.25
+    summary = GapSummary.of(gap)
+    assert summary.top_pair.tolist() == [11, 10, 9, 0, 8, 1, 7, 2, 6, 3]
+    shifted = GapSummary.of(gap, offset=100)
+    assert shifted.top_pair.tolist() == [100 + p for p in summary.top_pair.tolist()]
+
+
+def test_summary_of_integer_gaps_holds_floats():
+    """Integer gaps (a list of ints) are kept as float64, like every other gap."""
+    summary = GapSummary.of([1, -2, 3])
+    assert summary.gaps().dtype == np.float64
+    assert summary.gaps().tolist() == [1.0, -2.0, 3.0]
+    assert summary.top_gap.dtype == np.float64
+    assert summary.top_gap.tolist() == [3.0, -2.0, 1.0]
+
+
+@pytest.mark.parametrize("chunk", [5, 3, 1])
+def test_every_gap_is_kept_up_to_exact_gaps_profiles(monkeypatch, chunk):
+    """EXACT_GAPS = 5: five profiles keep every gap in pair order, the sixth turns
+    them into distinct gaps with counts, in one chunk or by merges."""
+    monkeypatch.setattr(acc_module, "EXACT_GAPS", 5)
+    gap = np.array([0.5, -0.25, 0.125, 0.5, 0.0, -0.25])
+    kept = summarize(gap[:5], chunk)
+    assert kept.gaps().tolist() == gap[:5].tolist()
+    assert kept.distinct is None and kept.sketch is None
+    dropped = summarize(gap, chunk)
+    assert dropped.gaps() is None
+    values, counts = dropped.distinct
+    assert values.tolist() == [-0.25, 0.0, 0.125, 0.5]
+    assert counts.tolist() == [2, 1, 1, 2]
+
+
 # -- kept gaps, distinct gaps, sketch -----------------------------------------------
 
 
@@ -179,8 +222,10 @@ def test_distinct_counts_of_one_chunk_are_integers(monkeypatch):
 
 
 def test_an_empty_summary_has_no_distinct_gaps_and_an_empty_sketch():
-    """The empty summary (the merge's identity) reads as no gaps at all: its
-    distinct gaps are empty and its sketch counts nothing."""
+    """The empty summary (the merge's identity) reads as no gaps at all: no kept
+    gaps, no distinct gaps, and a sketch that counts nothing."""
+    gaps = GapSummary().gaps()
+    assert gaps.shape == (0,) and gaps.dtype == np.float64
     values, counts = GapSummary()._distinct()
     assert len(values) == 0 and len(counts) == 0
     assert counts.dtype == np.int64
@@ -282,6 +327,18 @@ def test_largest_gaps_keep_their_features_when_chunks_come_out_of_order():
     assert [g["pair"] for g in largest] == [1, 5, 7]  # |gap| 0.9, 0.8, 0.7
     assert [g["score_gap"] for g in largest] == [-0.9, 0.8, 0.7]
     assert [g["features"] for g in largest] == [{"f": 11}, {"f": 51}, {"f": 71}]
+
+
+def test_largest_gaps_without_a_frame_have_no_features():
+    """Chunks fed without their twins' frame: the largest gaps are still listed,
+    with empty features."""
+    gap = np.array([0.2, -0.6, 0.4])
+    scores = np.column_stack([np.zeros(3), gap])
+    acc = AuditAccumulator(2, ITEMS, scores=True, where_columns=["f"], top=2)
+    acc.update(np.zeros((3, 2), np.int8), scores)
+    largest = acc.largest_gaps()
+    assert [(g["pair"], g["score_gap"]) for g in largest] == [(1, -0.6), (2, 0.4)]
+    assert [g["features"] for g in largest] == [{}, {}]
 
 
 # -- where the bias lives -------------------------------------------------------------
