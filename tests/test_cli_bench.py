@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from twinaudit.cli import app
@@ -86,3 +87,33 @@ def test_data_home_without_the_files(tmp_path):
     assert result.exit_code == 2
     assert "Data file 'german/german.data' not found in" in result.output
     assert not (tmp_path / "never").exists()
+
+
+def test_bench_on_a_local_dask_cluster_gives_the_local_table(tmp_path):
+    pytest.importorskip("distributed")
+    config = tmp_path / "bench.yaml"
+    config.write_text(CONFIG)
+    tables = []
+    for name, extra in (("local", []), ("dask", ["--dask", "local"])):
+        out = tmp_path / name
+        args = ["bench", "--config", str(config), "--out", str(out), *extra]
+        result = runner.invoke(app, args, env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert "2 cells, 0 failed." in result.output
+        table = pd.read_parquet(out / "results.parquet")
+        tables.append(table.drop(columns=["fit_time", "predict_time", "audit_time"]))
+    pd.testing.assert_frame_equal(tables[1], tables[0])
+
+
+def test_dask_and_n_jobs_together_are_refused(tmp_path):
+    config = tmp_path / "bench.yaml"
+    config.write_text(CONFIG)
+    out = tmp_path / "never"
+    args = ["bench", "--config", str(config), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--dask", "local", "--n-jobs", "2"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: --n-jobs runs cells in local processes; with --dask the cluster's "
+        "workers run them. Leave out one of the two."
+    ]
+    assert not out.exists()

@@ -7,7 +7,7 @@ Attached to the command line in :mod:`twinaudit.cli`; errors, exit codes and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -40,6 +40,16 @@ def bench_command(
             "--n-jobs", metavar="N", help="Cells run in parallel (-1: every core)."
         ),
     ] = 1,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="SCHEDULER",
+            help="Run the cells on a Dask cluster: a scheduler address such as "
+            "tcp://10.0.0.5:8786, or 'local' for a 2-worker local cluster (needs "
+            "twinaudit[dask]; every worker must read the data at --data-home).",
+        ),
+    ] = None,
     data_home: Annotated[
         Path | None,
         typer.Option(
@@ -66,6 +76,7 @@ def bench_command(
         run_benchmark,
         write_report,
     )
+    from twinaudit.exceptions import ConfigError
 
     home = None if data_home is None else str(data_home)
     if config is None:
@@ -74,7 +85,17 @@ def bench_command(
         settings = load_config(config)
         if home is not None:
             settings = dataclasses.replace(settings, data_home=home)
-    table = run_benchmark(settings, out, n_jobs=n_jobs)
+    if dask is not None and n_jobs != 1:
+        raise ConfigError(
+            "--n-jobs runs cells in local processes; with --dask the cluster's "
+            "workers run them. Leave out one of the two."
+        )
+    cluster: dict[str, Any] = {}
+    if dask is not None:
+        cluster["backend"] = "dask"
+        if dask != "local":
+            cluster["client"] = dask
+    table = run_benchmark(settings, out, n_jobs=n_jobs, **cluster)
     write_report(table, out)
     failed = int((table["status"] != "ok").sum())
     console = Console(stderr=False, highlight=False, soft_wrap=True)

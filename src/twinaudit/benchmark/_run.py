@@ -35,6 +35,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,12 @@ import pandas as pd
 
 from twinaudit.benchmark._config import BASELINE, BenchmarkConfig, load_config
 from twinaudit.benchmark._metrics import COLUMNS, FAIRNESS_METRICS, KEYS, parity
-from twinaudit.exceptions import ConfigError, DataError, OutputExistsError
+from twinaudit.exceptions import (
+    ConfigError,
+    DataError,
+    OutputExistsError,
+    did_you_mean,
+)
 
 __all__ = ["choose_candidate", "load_results", "run_benchmark", "split_indices"]
 
@@ -584,6 +590,8 @@ def run_benchmark(
     *,
     n_jobs: int = 1,
     progress: bool | None = None,
+    backend: str = "local",
+    client: Any = None,
 ) -> Any:
     """Run (or resume) a benchmark and return its tidy table.
 
@@ -597,6 +605,16 @@ def run_benchmark(
         Cells run in parallel (joblib; ``-1``: every core).
     progress : bool, optional
         Show a Rich progress bar (default: when stderr is a terminal).
+    backend : {"local", "dask"}
+        ``"dask"`` runs every cell as a task on a ``dask.distributed`` cluster
+        (``n_jobs`` is then the cluster's business): ``client``, a scheduler
+        address such as ``"tcp://10.0.0.5:8786"``, or ``None`` for a 2-worker
+        ``LocalCluster``. Each finished cell is written here as it comes back, so
+        an interrupted run resumes the same way. Every worker must read the data
+        sets at the same ``data_home`` (or its own ``$TWINAUDIT_DATA``); that is
+        checked on each worker before any cell runs.
+    client : dask.distributed.Client or str, optional
+        The cluster for ``backend="dask"``.
 
     Returns
     -------
@@ -627,10 +645,27 @@ def run_benchmark(
         )
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
         raise ConfigError(f"n_jobs must be a non-zero whole number. Got {n_jobs!r}.")
+    if backend not in ("local", "dask"):
+        hint = did_you_mean(str(backend), ["local", "dask"])
+        raise ConfigError(f"backend must be 'local' or 'dask'.{hint} Got {backend!r}.")
+    if client is not None and backend != "dask":
+        raise ConfigError("client is only used with backend='dask'; pass both.")
     out = Path(out)
     # Everything is checked before the directory is touched.
     resuming = _check_output(settings, out)
     _check_data(settings)
+    with _cluster(backend, client, settings) as cluster:
+        return _run(settings, out, resuming, n_jobs, progress, cluster)
+
+
+def _run(
+    settings: BenchmarkConfig,
+    out: Path,
+    resuming: bool,
+    n_jobs: int,
+    progress: bool | None,
+    cluster: Any,
+) -> Any:
     if not resuming:
         out.mkdir(parents=True, exist_ok=True)
         meta = {
@@ -646,8 +681,14 @@ def run_benchmark(
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = _progress(len(settings.cells()), len(done), show)
     failed = sum(r["status"] == "failed" for r in done.values())
+    workers = _workers(n_jobs) if cluster is None else sum(cluster.nthreads().values())
+    records = (
+        _execute(settings, todo, n_jobs)
+        if cluster is None
+        else _execute_dask(cluster, settings, todo)
+    )
     try:
-        for record in _execute(settings, todo, n_jobs):
+        for record in records:
             _append(cells_path, record)
             done[tuple(record[k] for k in KEYS)] = record
             failed += record["status"] == "failed"
@@ -656,7 +697,7 @@ def run_benchmark(
                 bar.update(
                     bar.task_ids[0],
                     advance=1,
-                    running=min(remaining, _workers(n_jobs)),
+                    running=min(remaining, workers),
                     failed=failed,
                 )
     finally:
@@ -696,6 +737,45 @@ def _execute(
     yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(run_cell)(config, cell) for cell in todo
     )
+
+
+@contextmanager
+def _cluster(backend: str, client: Any, settings: BenchmarkConfig) -> Iterator[Any]:
+    """The Dask client of ``backend="dask"`` (checked to run and to read the data
+    on every worker), closed afterwards if made here; ``None`` for ``"local"``."""
+    if backend == "local":
+        yield None
+        return
+    from twinaudit.report._streaming import dask_client
+
+    own, close = dask_client(client)
+    try:
+        checked = own.run(_check_data, settings, on_error="return")
+        for worker, outcome in sorted(checked.items()):
+            if isinstance(outcome, BaseException):
+                raise DataError(f"On the Dask worker {worker}: {outcome}") from outcome
+        yield own
+    finally:
+        if close is not None:
+            close()
+
+
+def _execute_dask(
+    client: Any, config: BenchmarkConfig, todo: list[Cell]
+) -> Iterator[dict[str, Any]]:
+    """Every cell a Dask task (the configuration scattered once); records in the
+    order they finish, like joblib's ``generator_unordered``."""
+    if not todo:
+        return
+    from distributed import as_completed
+
+    shared = client.scatter(config, broadcast=True, hash=False)
+    futures = [client.submit(run_cell, shared, cell, pure=False) for cell in todo]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.cancel(futures)
 
 
 def load_results(out: str | os.PathLike[str]) -> Any:

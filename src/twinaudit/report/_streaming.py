@@ -299,13 +299,7 @@ def _run_threads(
 def _dask_setup(client: Any, model: Any) -> tuple[Any, Callable[[], None] | None]:
     """The Dask client to use (a 2-worker ``LocalCluster`` by default), after
     checking that it runs and that the model can be shipped to its workers."""
-    try:
-        import distributed
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "backend='dask' needs dask.distributed, which is not installed. Install "
-            "the extra: pip install 'twinaudit[dask]'."
-        ) from exc
+    _import_distributed()
     import cloudpickle
 
     try:
@@ -317,9 +311,32 @@ def _dask_setup(client: Any, model: Any) -> tuple[Any, Callable[[], None] | None
             "workers. Audit it with backend='local', or make it picklable (no open "
             "files, locks or connections as attributes)."
         ) from exc
+    return dask_client(client)
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "backend='dask' needs dask.distributed, which is not installed. Install "
+            "the extra: pip install 'twinaudit[dask]'."
+        ) from exc
+    return distributed
+
+
+def dask_client(client: Any) -> tuple[Any, Callable[[], None] | None]:
+    """A running Dask client from ``client`` (a ``Client``, a scheduler address,
+    or ``None`` for a 2-worker ``LocalCluster``), and the function that closes it
+    when it was made here (``None`` for the caller's own client)."""
+    distributed = _import_distributed()
     if client is None:
         cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            # Any free port: a cluster of the user's own may hold 8787.
+            dashboard_address=":0",
         )
         own = distributed.Client(cluster)
 
