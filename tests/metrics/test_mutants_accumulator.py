@@ -257,28 +257,37 @@ def test_weighted_quantile_is_numpys_quantile_of_the_expanded_sample():
             assert got == np.quantile(expanded, q), (values, counts, q)
 
 
-@pytest.mark.parametrize("gap", [np.full(40, 0.25), np.repeat([-1.0, 1.0], 20)])
-def test_few_distinct_gaps_interval_equals_the_whole_matrix_route(gap):
-    """40 profiles with one or two distinct gaps (one per 20 profiles or fewer):
-    the interval of the mean equals counterfactual_table's on the raw matrix, a
-    point at 0.25 when every gap is 0.25, around 0 for gaps -1/+1 (std 1)."""
+@pytest.mark.parametrize(
+    ("gap", "median", "p95"),  # median and p95 of |gap| by hand on the sorted gaps
+    [
+        (np.full(40, 0.25), 0.25, 0.25),
+        (np.repeat([-1.0, 1.0], 20), 0.0, 1.0),  # std exactly 1
+        (np.repeat([0.5, -0.25, 0.75], [30, 25, 25]), 0.5, 0.75),
+    ],
+)
+def test_few_distinct_gaps_equal_the_whole_matrix_route(gap, median, p95):
+    """40+ profiles with at most one distinct gap per 20 profiles (the shortcut
+    over distinct values): the row and histogram equal counterfactual_table's on
+    the raw matrix, and the median and p95 of |gap| are the hand-counted ones."""
     from twinaudit.metrics import counterfactual_table
 
     scores = np.column_stack([np.zeros(len(gap)), gap])
     decisions = (scores > 0).astype(np.int8)
     acc = AuditAccumulator(2, ITEMS, scores=True)
     acc.update(decisions, scores)
-    table, _ = acc.counterfactual_table(n_boot=200, random_state=4)
-    expected, _ = counterfactual_table(
+    table, hist = acc.counterfactual_table(n_boot=200, random_state=4)
+    expected, expected_hist = counterfactual_table(
         decisions, scores, ITEMS, n_boot=200, random_state=4
     )
-    row, reference = table.iloc[0], expected.iloc[0]
-    assert row["score_gap_low"] == reference["score_gap_low"]
-    assert row["score_gap_high"] == reference["score_gap_high"]
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+    assert hist == expected_hist
+    row = table.iloc[0]
+    assert row["median_score_gap"] == median
+    assert row["p95_abs_score_gap"] == p95
     if gap.std() == 0:
         assert row["score_gap_low"] == row["score_gap_high"] == 0.25
     else:
-        assert row["score_gap_low"] < 0 < row["score_gap_high"]
+        assert row["score_gap_low"] < gap.mean() < row["score_gap_high"]
 
 
 # -- the t interval ------------------------------------------------------------------
