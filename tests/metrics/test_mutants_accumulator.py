@@ -210,6 +210,70 @@ def test_distinct_gaps_are_kept_up_to_distinct_gaps_values(
             np.testing.assert_array_equal(hist, np.histogram(gap, bins=10)[0])
 
 
+@pytest.mark.parametrize("chunk", [160, 50, 7])
+def test_beyond_exact_gaps_few_distinct_gaps_equal_the_whole_matrix_route(
+    monkeypatch, chunk
+):
+    """Past EXACT_GAPS with one distinct gap per 20 profiles or fewer, the table
+    (mean, bootstrap interval over the distinct gaps, median, p95, histogram)
+    equals counterfactual_table's on the raw matrix, to the bit (eighths add up
+    exactly), however the profiles are chunked."""
+    from twinaudit.metrics import counterfactual_table
+
+    monkeypatch.setattr(acc_module, "EXACT_GAPS", 30)
+    rng = np.random.default_rng(9)
+    gap = rng.choice(
+        [-0.375, 0.0, 0.125, 0.5, 0.875], p=[0.2, 0.3, 0.1, 0.3, 0.1], size=160
+    )
+    scores = np.column_stack([np.full(160, 0.25), 0.25 + gap])
+    decisions = (scores > 0.5).astype(np.int8)
+    acc = AuditAccumulator(2, ITEMS, scores=True)
+    for start in range(0, 160, chunk):
+        part = AuditAccumulator(2, ITEMS, scores=True)
+        part.update(
+            decisions[start : start + chunk],
+            scores[start : start + chunk],
+            offset=start,
+        )
+        acc.merge(part)
+    assert acc._gaps[0].distinct is not None
+    table, hist = acc.counterfactual_table(n_boot=100, random_state=2, histogram_bins=7)
+    expected, expected_hist = counterfactual_table(
+        decisions, scores, ITEMS, n_boot=100, random_state=2, histogram_bins=7
+    )
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+    assert hist == expected_hist
+    assert table["score_gap_low"].iloc[0] < gap.mean() < table["score_gap_high"].iloc[0]
+
+
+def test_beyond_exact_gaps_one_distinct_gap_is_a_point(monkeypatch):
+    """Past EXACT_GAPS, every gap 0.375: mean, interval, median, p95 and maximum
+    are all 0.375, the histogram holds every profile."""
+    monkeypatch.setattr(acc_module, "EXACT_GAPS", 3)
+    summary = summarize(np.full(8, 0.375), 3)
+    stats, hist, _ = stats_of(summary)
+    assert stats == {
+        "mean_score_gap": 0.375,
+        "score_gap_low": 0.375,
+        "score_gap_high": 0.375,
+        "median_score_gap": 0.375,
+        "p95_abs_score_gap": 0.375,
+        "max_abs_score_gap": 0.375,
+    }
+    assert hist.sum() == 8 and hist.dtype == np.int64
+
+
+def test_sketch_histogram_spans_the_exact_extremes(monkeypatch):
+    """The sketch's histogram bins span the exact smallest and largest gap (as
+    np.histogram's on every gap), and the maximum |gap| is the exact one."""
+    gap = np.random.default_rng(12).normal(-0.2, 0.3, 300)
+    summary = sketched(monkeypatch, gap, 100, distinct=50)
+    stats, hist, edges = stats_of(summary, bins=8)
+    np.testing.assert_array_equal(edges, np.histogram(gap, bins=8)[1])
+    assert hist.sum() == 300
+    assert stats["max_abs_score_gap"] == np.abs(gap).max()
+
+
 def test_distinct_counts_of_one_chunk_are_integers(monkeypatch):
     """One chunk past EXACT_GAPS keeps its distinct gaps with int64 counts."""
     monkeypatch.setattr(acc_module, "EXACT_GAPS", 5)
