@@ -10,6 +10,7 @@ documented relative error, never the output of the code under test.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -20,7 +21,13 @@ from scipy.stats import t as t_dist
 
 import twinaudit.metrics._accumulator as acc_module
 from twinaudit.metrics import AuditAccumulator, comparisons
-from twinaudit.metrics._accumulator import SKETCH_ACCURACY, GapSummary, _sketch_counts
+from twinaudit.metrics._accumulator import (
+    SKETCH_ACCURACY,
+    WHERE_SAMPLE,
+    GapSummary,
+    ObservedChunk,
+    _sketch_counts,
+)
 
 ITEMS = comparisons(["s"], [["M", "F"]], ["M"])
 
@@ -448,6 +455,166 @@ def test_where_sample_is_the_bottom_k_of_the_hash(size, n):
     )
 
 
+# -- empty and degenerate audits -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("names", "values"),
+    [
+        (["s"], [["a", "b", "c"]]),  # 3 variants: the dense pattern table
+        (["a", "b", "c"], [[0, 1], [0, 1, 2], [0, 1, 2]]),  # 18: the sparse one
+    ],
+)
+def test_an_empty_accumulator_reads_as_no_pairs(names, values):
+    """No profile fed: no patterns, no flips, every row undefined with "there are
+    no pairs", as the whole-matrix functions say of an empty matrix."""
+    from twinaudit.metrics import cochran_table, counterfactual_table
+
+    items = comparisons(names, values, [v[0] for v in values])
+    m = math.prod(len(v) for v in values)
+    acc = AuditAccumulator(m, items, scores=True)
+    patterns, counts = acc.pattern_table()
+    assert patterns.shape == (0, m) and patterns.dtype == np.int8
+    assert counts.shape == (0,) and counts.dtype == np.int64
+    assert acc.flipped() == 0
+    assert acc.where_sample() is None and acc.observed_rows() is None
+    assert acc.observed_cells() is None
+    assert acc.largest_gaps() == []
+    empty = np.zeros((0, m), np.int8)
+    table, hist = acc.counterfactual_table(min_cell_size=1)
+    expected, _ = counterfactual_table(empty, None, items, min_cell_size=1)
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+    assert hist == []
+    assert (table["undefined"] == "there are no pairs").all()
+    assert table["too_small"].all() and (table["profiles"] == 0).all()
+    cochran = acc.cochran_table(names, values)
+    pd.testing.assert_frame_equal(cochran, cochran_table(empty, names, values))
+    assert len(cochran) == sum(
+        math.prod(len(w) for j, w in enumerate(values) if j != i)
+        for i, v in enumerate(values)
+        if len(v) >= 3
+    )
+    assert (cochran["undefined"] == "there are no pairs").all()
+
+
+def test_cochran_q_is_undefined_when_every_profile_agrees_with_itself():
+    """Every profile gets one decision for all three values (some 1, some 0):
+    Q has no variance, as statsmodels' formula gives 0 / 0."""
+    from twinaudit.metrics import cochran_table
+
+    names, values = ["s"], [["a", "b", "c"]]
+    decisions = np.repeat(np.array([[1], [0], [1], [1]], np.int8), 3, axis=1)
+    acc = AuditAccumulator(3, comparisons(names, values, ["a"]), scores=False)
+    acc.update(decisions)
+    table = acc.cochran_table(names, values)
+    pd.testing.assert_frame_equal(table, cochran_table(decisions, names, values))
+    assert table["undefined"].tolist() == [
+        "every profile gets the same decision for all values of s, so Cochran's Q "
+        "has no variance to test"
+    ]
+    assert np.isnan(table["cochran_q"].iloc[0]) and table["profiles"].iloc[0] == 4
+
+
+@pytest.mark.parametrize(("min_cell_size", "too_small"), [(4, False), (5, True)])
+def test_too_small_below_min_cell_size(min_cell_size, too_small):
+    acc = AuditAccumulator(2, ITEMS, scores=False)
+    acc.update(np.array([[1, 0], [1, 1], [0, 0], [0, 1]], np.int8))
+    table, _ = acc.counterfactual_table(min_cell_size=min_cell_size)
+    assert table["too_small"].tolist() == [too_small]
+    # hand count: one profile favours the reference, one the group
+    row = table.iloc[0]
+    assert (row["flips"], row["favours_reference"], row["favours_group"]) == (2, 1, 1)
+
+
+# -- observed rows -------------------------------------------------------------------
+
+
+def observed_chunk(rng, n, labels=True):
+    return ObservedChunk(
+        codes=(rng.integers(0, 2, n), rng.integers(0, 3, n)),
+        y_pred=rng.integers(0, 2, n),
+        y_true=rng.integers(0, 2, n) if labels else None,
+        theil_codes=rng.integers(0, 2, n),
+    )
+
+
+def hand_cells(codes, y_pred, y_true, groups):
+    cells = [[[0, 0], [0, 0]] for _ in range(groups)]
+    for g, d, y in zip(codes, y_pred, y_true, strict=True):
+        cells[g][d][y] += 1
+    return cells
+
+
+@pytest.mark.parametrize("labels", [True, False])
+def test_observed_cells_and_rows_add_up_over_chunks_and_merges(labels):
+    """Factual rows fed in chunks, some merged from another accumulator: the
+    (group, decision, label) cells are the hand counts over all rows (label 0
+    without labels), int64, and the rows are kept in order (with labels only)."""
+    rng = np.random.default_rng(5)
+    chunks = [observed_chunk(rng, n, labels) for n in (7, 5, 9)]
+
+    def fresh():
+        return AuditAccumulator(
+            2, ITEMS, scores=False, observed_groups=[2, 3], labels=labels
+        )
+
+    acc, other = fresh(), fresh()
+    acc.update(np.zeros((2, 2), np.int8), observed=chunks[0])
+    acc.update(np.zeros((2, 2), np.int8), observed=chunks[1])
+    other.update(np.zeros((3, 2), np.int8), offset=4, observed=chunks[2])
+    acc.merge(other)
+    cells = acc.observed_cells()
+    for k, groups in enumerate((2, 3)):
+        codes = np.concatenate([c.codes[k] for c in chunks])
+        y_pred = np.concatenate([c.y_pred for c in chunks])
+        y_true = (
+            np.concatenate([c.y_true for c in chunks])
+            if labels
+            else np.zeros(len(codes), int)
+        )
+        assert cells[k].dtype == np.int64
+        assert cells[k].tolist() == hand_cells(codes, y_pred, y_true, groups)
+    rows = acc.observed_rows()
+    if not labels:
+        assert rows is None
+    else:
+        for got, part in zip(rows, ("theil_codes", "y_pred", "y_true"), strict=True):
+            expected = np.concatenate([getattr(c, part) for c in chunks])
+            np.testing.assert_array_equal(got, expected)
+    # the copies handed out do not write back
+    cells[0][0, 0, 0] += 100
+    assert acc.observed_cells()[0][0, 0, 0] == cells[0][0, 0, 0] - 100
+
+
+def test_observed_rows_must_match_the_accumulator():
+    with_rows = AuditAccumulator(2, ITEMS, scores=False, observed_groups=[2, 3])
+    without = AuditAccumulator(2, ITEMS, scores=False)
+    message = (
+        "^"
+        + re.escape("observed rows must be given exactly for twins of real rows.")
+        + "$"
+    )
+    with pytest.raises(ValueError, match=message):
+        with_rows.update(np.zeros((2, 2), np.int8))
+    chunk = observed_chunk(np.random.default_rng(0), 2)
+    with pytest.raises(ValueError, match=message):
+        without.update(np.zeros((2, 2), np.int8), observed=chunk)
+    other = AuditAccumulator(2, ITEMS, scores=False, observed_groups=[2, 4])
+    with pytest.raises(ValueError, match=r"^Only accumulators of the same audit"):
+        with_rows.merge(other)
+
+
+def test_accumulator_defaults():
+    """Documented defaults: WHERE_SAMPLE profiles for the where view, 10 largest
+    gaps, no observed rows, no labels."""
+    acc = AuditAccumulator(2, ITEMS, scores=True)
+    assert acc.where_size == WHERE_SAMPLE == 100_000
+    assert acc.top == 10
+    assert acc.observed_groups is None and acc.labels is False
+    assert acc.n_profiles == 0
+    assert AuditAccumulator(2, ITEMS, scores=True, where_sample=7).where_size == 7
+
+
 # -- errors ----------------------------------------------------------------------------
 
 
@@ -461,3 +628,35 @@ def test_merge_refuses_another_audit_with_the_exact_message():
         + "$",
     ):
         a.merge(b)
+
+
+def test_update_refuses_wrong_shapes_and_scores_with_the_exact_message():
+    acc = AuditAccumulator(2, ITEMS, scores=False)
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape("decisions must have shape (profiles, 2). Got (3, 3).")
+        + "$",
+    ):
+        acc.update(np.zeros((3, 3), np.int8))
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape("decisions must have shape (profiles, 2). Got (4,).")
+        + "$",
+    ):
+        acc.update(np.zeros(4, np.int8))
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape(
+            "scores must be given exactly when the accumulator has scores "
+            "(scores=False)."
+        )
+        + "$",
+    ):
+        acc.update(np.zeros((3, 2), np.int8), np.zeros((3, 2)))
+    scored = AuditAccumulator(2, ITEMS, scores=True)
+    with pytest.raises(ValueError, match=re.escape("(scores=True).") + "$"):
+        scored.update(np.zeros((3, 2), np.int8))
+    assert acc.n_profiles == 0 and scored.n_profiles == 0
