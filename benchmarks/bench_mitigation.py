@@ -7,8 +7,8 @@ the time it took.
 The configuration is ``benchmarks/bench_mitigation.yaml`` (what ``twinaudit bench``
 runs by default) unless ``--config`` names another. ``--seeds`` replaces its seeds:
 every seed runs the same cells on a split of the same size, so the time of one seed
-times the number of seeds estimates the time of the whole run (the rule used for
-the README's numbers). A rerun resumes: finished cells are not run again.
+times the number of seeds estimates the time of the whole run (the README's numbers
+are of a whole run). A rerun resumes: finished cells are not run again.
 
 Target (issue 10): the default benchmark in under 20 minutes on the 2-core machine.
 """
