@@ -305,6 +305,32 @@ def test_an_empty_summary_has_no_distinct_gaps_and_an_empty_sketch():
     assert int(sketch.sum()) == 0
 
 
+# -- decision patterns ----------------------------------------------------------------
+
+
+def test_seventy_variants_count_patterns_by_row():
+    """2 x 5 x 7 = 70 variants (far beyond a dense table of 2**70 cells): the
+    patterns and their counts equal pattern_counts on the raw matrix."""
+    from twinaudit.metrics import pattern_counts
+
+    values = [[0, 1], list(range(5)), list(range(7))]
+    items = comparisons(["a", "b", "c"], values, [0, 0, 0])
+    rng = np.random.default_rng(3)
+    decisions = (rng.random((40, 70)) < 0.97).astype(np.int8)
+    decisions[::4] = 1
+    acc = AuditAccumulator(70, items, scores=False)
+    acc.update(decisions[:25])
+    other = AuditAccumulator(70, items, scores=False)
+    other.update(decisions[25:], offset=25)
+    patterns, counts = acc.merge(other).pattern_table()
+    expected = pattern_counts(decisions)
+    np.testing.assert_array_equal(patterns, expected[0])
+    np.testing.assert_array_equal(counts, expected[1])
+    assert counts.dtype == np.int64 and patterns.dtype == np.int8
+    # the all-ones pattern sorts last: every fourth row, and the few others
+    assert counts[-1] == (decisions == 1).all(axis=1).sum() >= 10
+
+
 # -- quantiles of counted values ----------------------------------------------------
 
 
@@ -433,22 +459,31 @@ def splitmix64(position, seed):
     return z ^ (z >> 31)
 
 
-@pytest.mark.parametrize(("size", "n"), [(25, 70), (100, 200), (24, 70)])
-def test_where_sample_is_the_bottom_k_of_the_hash(size, n):
-    """The where sample of one chunk is the ``size`` positions of smallest hash,
-    in order. (25, 70) and (100, 200) are where the pre-selection's fraction
-    1.2 k / n + 8 sqrt(k) / n is exactly 1."""
-    seed = 3
+@pytest.mark.parametrize(
+    ("size", "n", "seed", "chunk"),
+    [(25, 70, 3, 70), (100, 200, 3, 200), (24, 70, 0, 70), (20, 90, None, 13)],
+)
+def test_where_sample_is_the_bottom_k_of_the_hash(size, n, seed, chunk):
+    """The where sample is the ``size`` positions of smallest hash (seed 0 by
+    default), in order, with the features of those profiles only (a fresh
+    index, no extra column). (25, 70) and (100, 200) are where the
+    pre-selection's fraction 1.2 k / n + 8 sqrt(k) / n is exactly 1."""
     rng = np.random.default_rng(0)
     decisions = (rng.random((n, 2)) < 0.5).astype(np.int8)
-    frame = pd.DataFrame({"f": np.arange(n).repeat(2) * 10})
+    frame = pd.DataFrame({"f": np.arange(n).repeat(2) * 10, "g": 1.5})
+    seeded = {} if seed is None else {"random_state": seed}
     acc = AuditAccumulator(
-        2, ITEMS, scores=False, where_columns=["f"], where_sample=size, random_state=3
+        2, ITEMS, scores=False, where_columns=["f"], where_sample=size, **seeded
     )
-    acc.update(decisions, frame=frame)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        acc.update(decisions[start:stop], frame=frame.iloc[2 * start : 2 * stop])
     profiles, flipped, pairs = acc.where_sample()
-    expected = sorted(sorted(range(n), key=lambda p: splitmix64(p, seed))[:size])
+    hashed = sorted(range(n), key=lambda p: splitmix64(p, seed or 0))
+    expected = sorted(hashed[:size])
     assert pairs.tolist() == expected
+    assert list(profiles.columns) == ["f"]
+    assert profiles.index.equals(pd.RangeIndex(size))
     assert profiles["f"].tolist() == [10 * p for p in expected]
     np.testing.assert_array_equal(
         flipped, decisions[expected, 0] != decisions[expected, 1]
@@ -559,6 +594,7 @@ def test_observed_cells_and_rows_add_up_over_chunks_and_merges(labels):
         )
 
     acc, other = fresh(), fresh()
+    assert acc.labels is labels
     acc.update(np.zeros((2, 2), np.int8), observed=chunks[0])
     acc.update(np.zeros((2, 2), np.int8), observed=chunks[1])
     other.update(np.zeros((3, 2), np.int8), offset=4, observed=chunks[2])
