@@ -250,6 +250,7 @@ def test_beyond_exact_gaps_few_distinct_gaps_equal_the_whole_matrix_route(
     )
     pd.testing.assert_frame_equal(table, expected, check_exact=True)
     assert hist == expected_hist
+    assert all(type(c) is int for c in hist[0]["counts"])
     assert table["score_gap_low"].iloc[0] < gap.mean() < table["score_gap_high"].iloc[0]
 
 
@@ -378,6 +379,8 @@ def test_few_distinct_gaps_equal_the_whole_matrix_route(gap, median, p95):
     )
     pd.testing.assert_frame_equal(table, expected, check_exact=True)
     assert hist == expected_hist
+    # counts are integers (JSON 20, not 20.0), as np.histogram's unweighted ones
+    assert all(type(c) is int for c in hist[0]["counts"])
     row = table.iloc[0]
     assert row["median_score_gap"] == median
     assert row["p95_abs_score_gap"] == p95
