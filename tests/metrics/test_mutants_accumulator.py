@@ -254,21 +254,63 @@ def test_beyond_exact_gaps_few_distinct_gaps_equal_the_whole_matrix_route(
     assert table["score_gap_low"].iloc[0] < gap.mean() < table["score_gap_high"].iloc[0]
 
 
-def test_beyond_exact_gaps_one_distinct_gap_is_a_point(monkeypatch):
-    """Past EXACT_GAPS, every gap 0.375: mean, interval, median, p95 and maximum
-    are all 0.375, the histogram holds every profile."""
+@pytest.mark.parametrize(("value", "n", "chunk"), [(0.375, 8, 3), (0.1, 7, 7)])
+def test_beyond_exact_gaps_one_distinct_gap_is_a_point(monkeypatch, value, n, chunk):
+    """Past EXACT_GAPS, every gap the same: mean, interval, median, p95 and maximum
+    are all that gap, the histogram holds every profile. (Seven gaps of 0.1 in one
+    chunk leave a rounding residue in the running sum of squares: no t interval.)"""
     monkeypatch.setattr(acc_module, "EXACT_GAPS", 3)
-    summary = summarize(np.full(8, 0.375), 3)
+    summary = summarize(np.full(n, value), chunk)
     stats, hist, _ = stats_of(summary)
     assert stats == {
-        "mean_score_gap": 0.375,
-        "score_gap_low": 0.375,
-        "score_gap_high": 0.375,
-        "median_score_gap": 0.375,
-        "p95_abs_score_gap": 0.375,
-        "max_abs_score_gap": 0.375,
+        "mean_score_gap": value,
+        "score_gap_low": value,
+        "score_gap_high": value,
+        "median_score_gap": value,
+        "p95_abs_score_gap": value,
+        "max_abs_score_gap": value,
     }
-    assert hist.sum() == 8 and hist.dtype == np.int64
+    assert hist.sum() == n and hist.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("counts", "route"), [((20, 20), "bootstrap"), ((20, 19), "t")]
+)
+def test_beyond_exact_gaps_the_bootstrap_needs_20_profiles_per_distinct_gap(
+    monkeypatch, counts, route
+):
+    """Two distinct gaps past EXACT_GAPS: 40 profiles (20 per gap) get the
+    multinomial bootstrap of the whole-matrix route, 39 the t interval (scipy)."""
+    from twinaudit.metrics import counterfactual_table
+
+    monkeypatch.setattr(acc_module, "EXACT_GAPS", 10)
+    gap = np.repeat([-0.25, 0.5], counts)
+    gap = gap[np.random.default_rng(4).permutation(len(gap))]
+    scores = np.column_stack([np.zeros(len(gap)), gap])
+    decisions = (scores > 0).astype(np.int8)
+    acc = AuditAccumulator(2, ITEMS, scores=True)
+    for start in range(0, len(gap), 9):
+        part = AuditAccumulator(2, ITEMS, scores=True)
+        part.update(
+            decisions[start : start + 9], scores[start : start + 9], offset=start
+        )
+        acc.merge(part)
+    table, _ = acc.counterfactual_table(n_boot=100, random_state=1)
+    low, high = table["score_gap_low"].iloc[0], table["score_gap_high"].iloc[0]
+    if route == "bootstrap":
+        expected, _ = counterfactual_table(
+            decisions, scores, ITEMS, n_boot=100, random_state=1
+        )
+        assert (low, high) == (
+            expected["score_gap_low"].iloc[0],
+            expected["score_gap_high"].iloc[0],
+        )
+    else:
+        t_low, t_high = t_dist.interval(
+            0.95, len(gap) - 1, loc=gap.mean(), scale=sem(gap)
+        )
+        assert low == pytest.approx(t_low, rel=1e-12)
+        assert high == pytest.approx(t_high, rel=1e-12)
 
 
 def test_sketch_histogram_spans_the_exact_extremes(monkeypatch):
