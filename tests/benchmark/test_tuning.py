@@ -37,7 +37,7 @@ from twinaudit.benchmark import (
     write_report,
 )
 from twinaudit.datasets import fetch_loan
-from twinaudit.exceptions import ConfigError, TwinauditWarning
+from twinaudit.exceptions import ConfigError, DataError, TwinauditWarning
 from twinaudit.mitigation import STRATEGIES, FairnessStrategy
 from twinaudit.mitigation._tuning import TuningParameter
 
@@ -602,3 +602,14 @@ def test_the_readmes_tuning_example_is_valid(tmp_path):
         parameter = STRATEGIES[name].tuning_parameter
         row = f"| `{name}` | `{parameter.name}`" if parameter else f"`{name}`"
         assert row in section, name
+
+
+def test_choose_candidate_without_candidates_is_a_typed_error():
+    with pytest.raises(DataError) as caught:
+        choose_candidate([0.1, 0.2], [0.9], 0.05)
+    assert str(caught.value) == (
+        "choose_candidate needs one accuracy per distance, and at least one "
+        "candidate. Got 2 distances, 1 accuracies."
+    )
+    with pytest.raises(DataError, match="Got 0 distances, 0 accuracies"):
+        choose_candidate([], [], 0.05)

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from twinaudit.exceptions import DataError
+
 __all__ = ["ESTIMATORS", "CategoricalBoosting", "logistic_regression"]
 
 
@@ -82,7 +84,7 @@ class CategoricalBoosting(ClassifierMixin, BaseEstimator):
     def _encode(self, X: pd.DataFrame) -> np.ndarray:
         columns = list(X.columns)
         if columns != self.feature_names_in_.tolist():
-            raise ValueError(
+            raise DataError(
                 f"CategoricalBoosting was fitted on columns "
                 f"{self.feature_names_in_.tolist()}; got {columns}."
             )

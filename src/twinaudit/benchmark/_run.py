@@ -283,7 +283,10 @@ def choose_candidate(
         return (1, distance if not math.isnan(distance) else math.inf, -accuracy, i)
 
     if len(distances) != len(accuracies) or not len(distances):
-        raise ValueError("choose_candidate needs one accuracy per distance, and some.")
+        raise DataError(
+            "choose_candidate needs one accuracy per distance, and at least one "
+            f"candidate. Got {len(distances)} distances, {len(accuracies)} accuracies."
+        )
     return min(range(len(distances)), key=key)
 
 

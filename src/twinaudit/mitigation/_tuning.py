@@ -30,6 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from twinaudit.exceptions import ConfigError
+
 __all__ = ["TuningParameter", "tuning_parameter_of"]
 
 
@@ -64,9 +66,9 @@ class TuningParameter:
 
     def __post_init__(self) -> None:
         if self.scale not in ("linear", "log"):
-            raise ValueError(f"scale must be 'linear' or 'log'. Got {self.scale!r}.")
+            raise ConfigError(f"scale must be 'linear' or 'log'. Got {self.scale!r}.")
         if not self.low < self.high or (self.scale == "log" and self.low <= 0):
-            raise ValueError(
+            raise ConfigError(
                 f"The range of {self.name!r} must have low < high (and low > 0 on a "
                 f"log scale). Got [{self.low}, {self.high}] ({self.scale})."
             )
@@ -81,7 +83,7 @@ class TuningParameter:
         (rounded to 12 significant digits, so that they read as written); one
         value is the middle of the range."""
         if budget < 1:
-            raise ValueError(f"budget must be at least 1. Got {budget!r}.")
+            raise ConfigError(f"budget must be at least 1. Got {budget!r}.")
         if budget == 1:
             middle = (
                 math.sqrt(self.low * self.high)
