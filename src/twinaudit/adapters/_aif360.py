@@ -230,7 +230,8 @@ def to_classification_datasets(
 
 
 def _without_column(scored: ScoredTwins, column: str) -> ScoredTwins:
-    """The same scored twins without ``column`` (the label must not be a feature)."""
+    """The same scored twins without ``column`` (the label must not be a feature,
+    and may have been declared a proxy)."""
     from dataclasses import replace
 
     from twinaudit.generation import Twins
@@ -239,7 +240,7 @@ def _without_column(scored: ScoredTwins, column: str) -> ScoredTwins:
     slim = Twins(
         twins.frame.drop(columns=[column]),
         twins.protected,
-        proxies=twins.proxies,
+        proxies=[p for p in twins.proxies if p != column],
         pair_column=twins.pair_column,
         varied=twins.varied,
         spec=twins.spec,

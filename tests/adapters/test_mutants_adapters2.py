@@ -1,0 +1,165 @@
+"""More adapter details that a one-line change would break (found by mutmut).
+
+The classification datasets' label and metadata, the twins they are built from
+(attributes held fixed, another pair column, a label declared as a proxy, twins
+built unchecked), and AIF360's arguments. Expected values are hand counts on the
+rows written here, or AIF360 and Fairlearn run here on the raw rows.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twinaudit.adapters import (
+    to_classification_datasets,
+    unprivileged_groups,
+)
+from twinaudit.exceptions import SpecError
+from twinaudit.generation import Twins, from_frame
+from twinaudit.scoring import score
+from twinaudit.spec import ProtectedAttribute
+
+SEX = ProtectedAttribute("sex", ["F", "M"], privileged="M")  # privileged last
+RACE = ProtectedAttribute("race", ["black", "white", "asian"], privileged="white")
+
+
+def rows(n: int = 12) -> pd.DataFrame:
+    """Real rows with a text outcome and a non-default index."""
+    rng = np.random.default_rng(5)
+    return pd.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n),
+            "race": rng.choice(["black", "white", "asian"], n),
+            "x": np.arange(n) * 7 % 100,
+            "outcome": np.where(np.arange(n) % 3 == 0, "good", "bad"),
+        },
+        index=pd.Index(np.arange(n)[::-1] * 2 + 100, name="id"),
+    )
+
+
+def approve(frame: pd.DataFrame) -> np.ndarray:
+    """Decisions 0/1 from x and sex (1 favourable)."""
+    bonus = np.where(frame["sex"].to_numpy() == "M", 20, 0)
+    return (frame["x"].to_numpy() + bonus > 50).astype(int)
+
+
+def hand_decisions(data: pd.DataFrame) -> list[float]:
+    return [
+        float(x + (20 if s == "M" else 0) > 50)
+        for x, s in zip(data["x"], data["sex"], strict=True)
+    ]
+
+
+def scored_twins(**kwargs: Any) -> tuple[Any, pd.DataFrame]:
+    data = rows()
+    twins = from_frame(data, protected=[SEX, RACE], **kwargs)
+    return score(approve, twins, features=["sex", "race", "x"]), data
+
+
+# -- to_classification_datasets --------------------------------------------------------
+def test_the_favourable_label_argument_names_the_true_outcome():
+    # The model decides 0/1; the label column says "good"/"bad".
+    scored, data = scored_twins()
+    assert scored.favorable_label == 1
+    dataset_true, dataset_pred = to_classification_datasets(
+        scored, "outcome", favorable_label="good"
+    )
+    expected = [1.0 if v == "good" else 0.0 for v in data["outcome"]]
+    assert dataset_true.labels.ravel().tolist() == expected
+    assert dataset_pred.labels.ravel().tolist() == hand_decisions(data)
+    assert dataset_true.metadata["label_maps"] == [{1.0: "good", 0.0: "unfavourable"}]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_classification_metadata_maps_labels_and_describes_the_rows(which):
+    scored, _ = scored_twins()
+    dataset = to_classification_datasets(
+        scored, "outcome", favorable_label="bad", attributes=["race", "sex"]
+    )[which]
+    assert dataset.metadata["label_maps"] == [{1.0: "bad", 0.0: "unfavourable"}]
+    about = dataset.metadata["twinaudit"]
+    assert about["row"] == "the factual rows of the twins, in pair order"
+    assert about["n_variants"] == 6
+    assert dataset.protected_attribute_names == ["race", "sex"]
+
+
+def test_classification_datasets_group_by_the_varied_attributes_only():
+    # race is protected but held fixed: pairs hold two twins, F and M.
+    scored, data = scored_twins(vary=["sex"])
+    assert scored.twins.n_variants == 2
+    dataset_true, dataset_pred = to_classification_datasets(
+        scored, "outcome", favorable_label="good"
+    )
+    for dataset in (dataset_true, dataset_pred):
+        assert dataset.protected_attribute_names == ["sex"]
+        sex = dataset.protected_attributes[:, 0].tolist()
+        assert sex == [1.0 if v == "M" else 0.0 for v in data["sex"]]
+    assert dataset_pred.labels.ravel().tolist() == hand_decisions(data)
+
+
+def test_classification_datasets_leave_out_a_renamed_pair_column():
+    scored, data = scored_twins(pair_column="pid")
+    dataset_true, _ = to_classification_datasets(
+        scored, "outcome", favorable_label="good"
+    )
+    assert "pid" not in dataset_true.feature_names
+    assert "pair_id" not in dataset_true.feature_names
+    assert "outcome" not in dataset_true.feature_names
+    x = dataset_true.features[:, dataset_true.feature_names.index("x")]
+    assert x.tolist() == data["x"].astype(float).tolist()
+
+
+def hand_twins(extra: dict[str, list[float]] | None = None, **kwargs: Any) -> Twins:
+    """Two pairs (F/M twins) of real rows, the factual twin first in pair 0 and
+    last in pair 1; ``y`` is the real outcome of the factual twin."""
+    frame = pd.DataFrame(
+        {
+            "pair_id": [0, 0, 1, 1],
+            "sex": ["F", "M", "F", "M"],
+            "x": [40, 40, 45, 45],
+            "y": ["yes", "no", "no", "no"],
+            **(extra or {}),
+        }
+    )
+    return Twins(frame, [SEX], factual=[True, False, False, True], **kwargs)
+
+
+def test_a_label_declared_as_a_proxy_is_still_the_real_outcome():
+    # The label differs within pair 0, so it may be declared as a proxy; the
+    # factual rows' labels are real all the same (yes for row 0, no for row 3).
+    scored = score(approve, hand_twins(proxies=["y"]), features=["sex", "x"])
+    dataset_true, dataset_pred = to_classification_datasets(
+        scored, "y", favorable_label="yes"
+    )
+    assert dataset_true.labels.ravel().tolist() == [1.0, 0.0]
+    # F with x 40 is refused, M with x 45 approved (45 + 20 > 50).
+    assert dataset_pred.labels.ravel().tolist() == [0.0, 1.0]
+    assert dataset_true.protected_attributes[:, 0].tolist() == [0.0, 1.0]
+    assert dataset_true.feature_names == ["sex", "x"]  # AIF360 lists protected too
+
+
+def test_twins_built_unchecked_are_not_checked_again():
+    # z differs within pair 1 without being declared a proxy: invalid twins, which
+    # the user built with validate=False; the adapter keeps to that.
+    twins = hand_twins({"z": [7.0, 7.0, 8.0, 9.0]}, validate=False)
+    scored = score(approve, twins, features=["sex", "x"])
+    dataset_true, _ = to_classification_datasets(scored, "y", favorable_label="yes")
+    assert dataset_true.labels.ravel().tolist() == [1.0, 0.0]
+    z = dataset_true.features[:, dataset_true.feature_names.index("z")]
+    assert z.tolist() == [7.0, 9.0]
+
+
+# -- AIF360's group arguments -----------------------------------------------------------
+def test_an_unknown_unprivileged_value_names_the_attribute():
+    scored, _ = scored_twins()
+    message = (
+        "race: 'purple' is not a value of protected attribute 'race'; use one of "
+        "['black', 'white', 'asian']."
+    )
+    with pytest.raises(SpecError, match=re.escape(message)):
+        unprivileged_groups(scored, "race", "purple")
