@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 
 from twinaudit.adapters import (
+    Encoding,
+    to_binary_label_dataset,
     to_classification_datasets,
     unprivileged_groups,
 )
@@ -163,3 +165,74 @@ def test_an_unknown_unprivileged_value_names_the_attribute():
     )
     with pytest.raises(SpecError, match=re.escape(message)):
         unprivileged_groups(scored, "race", "purple")
+
+
+# -- the model's scores and the metadata --------------------------------------------------
+class Lender:
+    """Text classes, the favourable one first: P(approved) = (x + 30 for M) / 200."""
+
+    classes_ = np.array(["approved", "denied"])
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        p = (frame["x"].to_numpy() + np.where(frame["sex"] == "M", 30, 0)) / 200
+        return np.column_stack([p, 1 - p])
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.where(self.predict_proba(frame)[:, 0] > 0.3, "approved", "denied")
+
+
+def hand_p(data: pd.DataFrame) -> list[float]:
+    return [
+        (x + (30 if s == "M" else 0)) / 200
+        for x, s in zip(data["x"], data["sex"], strict=True)
+    ]
+
+
+def lender_scored(**kwargs: Any) -> tuple[Any, pd.DataFrame]:
+    data = rows()
+    twins = from_frame(data, protected=[SEX, RACE], **kwargs)
+    scored = score(
+        Lender(), twins, favorable_label="approved", features=["sex", "race", "x"]
+    )
+    return scored, data
+
+
+def test_the_dataset_scores_are_the_favourable_class_probability():
+    scored, _ = lender_scored(pair_column="pid")
+    dataset = to_binary_label_dataset(scored)
+    frame = scored.twins.frame  # every twin, in pair order
+    expected = hand_p(frame)
+    assert dataset.scores.ravel().tolist() == pytest.approx(expected, abs=1e-15)
+    assert dataset.labels.ravel().tolist() == [float(p > 0.3) for p in expected]
+    assert dataset.metadata["label_maps"] == [{1.0: "approved", 0.0: "unfavourable"}]
+    about = dict(dataset.metadata["twinaudit"])
+    assert isinstance(about.pop("encoding"), Encoding)
+    assert about == {
+        "model": "Lender",
+        "pair_column": "pid",
+        "n_variants": 6,
+        "row": "row r is pair r // n_variants, variant r % n_variants",
+    }
+
+
+def test_the_predicted_dataset_scores_the_real_rows():
+    scored, data = lender_scored()
+    dataset_true, dataset_pred = to_classification_datasets(
+        scored, "outcome", favorable_label="good"
+    )
+    expected = hand_p(data)
+    assert dataset_pred.scores.ravel().tolist() == pytest.approx(expected, abs=1e-15)
+    assert dataset_pred.labels.ravel().tolist() == [float(p > 0.3) for p in expected]
+    # The true labels have no scores: AIF360 copies the labels into them.
+    truth = [1.0 if v == "good" else 0.0 for v in data["outcome"]]
+    assert dataset_true.scores.ravel().tolist() == truth
+    for dataset in (dataset_true, dataset_pred):
+        about = {
+            k: v for k, v in dataset.metadata["twinaudit"].items() if k != "encoding"
+        }
+        assert about == {
+            "model": "Lender",
+            "pair_column": "pair_id",
+            "n_variants": 6,
+            "row": "the factual rows of the twins, in pair order",
+        }
