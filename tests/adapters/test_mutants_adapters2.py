@@ -21,7 +21,7 @@ from twinaudit.adapters import (
     to_classification_datasets,
     unprivileged_groups,
 )
-from twinaudit.exceptions import SpecError
+from twinaudit.exceptions import DataError, SpecError
 from twinaudit.generation import Twins, from_frame
 from twinaudit.scoring import score
 from twinaudit.spec import ProtectedAttribute
@@ -236,3 +236,33 @@ def test_the_predicted_dataset_scores_the_real_rows():
             "n_variants": 6,
             "row": "the factual rows of the twins, in pair order",
         }
+
+
+@pytest.mark.parametrize("name", ["decision", "score"])
+def test_a_twin_column_named_like_the_models_output_is_refused(name):
+    data = rows().assign(**{name: 1.5})
+    twins = from_frame(data, protected=[SEX])
+    scored = score(approve, twins, features=["sex", "x"])
+    message = (
+        f"The twins have a column named {name!r}, which the AIF360 dataset uses for "
+        "the model's output; rename it."
+    )
+    with pytest.raises(DataError, match=f"^{re.escape(message)}$"):
+        to_binary_label_dataset(scored)
+    # Without the features, no clash.
+    dataset = to_binary_label_dataset(scored, include_features=False)
+    assert dataset.feature_names == ["sex"]
+
+
+def test_the_encoding_records_date_columns():
+    data = rows(4).assign(day=pd.to_datetime(["1970-01-03"] * 4))
+    twins = from_frame(data, protected=[SEX])
+    scored = score(approve, twins, features=["sex", "x"])
+    for dataset in (
+        to_binary_label_dataset(scored),
+        *to_classification_datasets(scored, "outcome", favorable_label="good"),
+    ):
+        encoding = dataset.metadata["twinaudit"]["encoding"]
+        assert encoding.dates == ["day"]
+        day = dataset.features[:, dataset.feature_names.index("day")]
+        assert day.tolist() == [2.0] * len(day)  # days since 1970-01-01
