@@ -19,6 +19,7 @@ from twinaudit.adapters import (
     Encoding,
     to_binary_label_dataset,
     to_classification_datasets,
+    to_metric_frame,
     unprivileged_groups,
 )
 from twinaudit.exceptions import DataError, SpecError
@@ -266,3 +267,22 @@ def test_the_encoding_records_date_columns():
         assert encoding.dates == ["day"]
         day = dataset.features[:, dataset.feature_names.index("day")]
         assert day.tolist() == [2.0] * len(day)  # days since 1970-01-01
+
+
+# -- Fairlearn's groups -----------------------------------------------------------------
+def test_metric_frame_groups_are_the_declared_values():
+    # The column holds floats; the attribute declares the ints 1, 2, 3 (privileged 2).
+    data = pd.DataFrame({"grp": [2.0, 1.0, 3.0, 2.0], "x": [10, 60, 70, 80]})
+    twins = from_frame(data, [ProtectedAttribute("grp", [1, 2, 3], privileged=2)])
+    assert twins.frame["grp"].dtype == np.float64
+
+    def model(frame: pd.DataFrame) -> np.ndarray:
+        return (frame["x"].to_numpy() + 10 * frame["grp"].to_numpy() > 75).astype(int)
+
+    mf = to_metric_frame(score(model, twins, features=["grp", "x"]))
+    groups = mf.by_group.index.tolist()
+    assert groups == [1, 2, 3]
+    assert [type(g) for g in groups] == [int, int, int]
+    assert mf.by_group["count"].tolist() == [4, 4, 4]
+    # x + 10 * grp > 75 on x = 10, 60, 70, 80: 1 -> 70, 80; 2 and 3 -> 60, 70, 80
+    assert mf.by_group["selection_rate"].tolist() == [0.5, 0.75, 0.75]
