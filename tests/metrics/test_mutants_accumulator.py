@@ -577,6 +577,34 @@ def test_an_empty_accumulator_reads_as_no_pairs(names, values):
     assert (cochran["undefined"] == "there are no pairs").all()
 
 
+def test_counterfactual_table_defaults_are_the_whole_matrix_functions():
+    """Called without options, the accumulator's table uses the documented
+    defaults (confidence 0.95, no minimum cell, 1000 resamples, seed 0, 20 bins)
+    exactly as counterfactual_table on the raw matrix does."""
+    from twinaudit.metrics import counterfactual_table
+
+    rng = np.random.default_rng(7)
+    scores = rng.random((30, 2))
+    decisions = (scores > 0.5).astype(np.int8)
+    acc = AuditAccumulator(2, ITEMS, scores=True)
+    acc.update(decisions, scores)
+    table, hist = acc.counterfactual_table()
+    expected, expected_hist = counterfactual_table(decisions, scores, ITEMS)
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+    assert hist == expected_hist
+    assert len(hist[0]["counts"]) == 20
+    empty, _ = AuditAccumulator(2, ITEMS, scores=True).counterfactual_table()
+    assert empty["too_small"].tolist() == [False]
+
+
+@pytest.mark.parametrize("pattern", [[1, 0], [0, 1], [1, 1]])
+def test_flipped_counts_profiles_of_a_single_pattern(pattern):
+    """Every profile shows the same pattern: all flip, or none does."""
+    acc = AuditAccumulator(2, ITEMS, scores=False)
+    acc.update(np.array([pattern] * 3, np.int8))
+    assert acc.flipped() == (3 if pattern[0] != pattern[1] else 0)
+
+
 def test_cochran_q_is_undefined_when_every_profile_agrees_with_itself():
     """Every profile gets one decision for all three values (some 1, some 0):
     Q has no variance, as statsmodels' formula gives 0 / 0."""
