@@ -1,0 +1,367 @@
+"""Metric details left open by the other metric tests (second mutmut round).
+
+Each test pins one behaviour of ``twinaudit.metrics`` (group metrics, paired
+statistics, intervals, counts) that a one-line change would break. Expected values
+are hand counts on small tables, or scipy/statsmodels on the raw data, never the
+output of the code under test.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from twinaudit.metrics import (
+    BOOTSTRAP_LIMIT,
+    GROUP_RATES,
+    Grouping,
+    comparisons,
+    counterfactual_table,
+    group_metric_rows,
+    profile_gaps,
+)
+
+SEX = ["M", "F"]
+
+# -- paired statistics ----------------------------------------------------------------
+
+
+def test_score_gaps_of_float32_scores_are_averaged_in_float64():
+    # 3,000 profiles with float32 scores: the mean gap is the float64 mean of the
+    # float32 differences (a float32 running sum drifts by ~1e-8 here).
+    rng = np.random.default_rng(11)
+    n = 3000
+    scores = rng.random((n, 2)).astype(np.float32)
+    items = comparisons(["sex"], [SEX], ["M"])
+    gaps = profile_gaps(scores, items[0])
+    assert gaps.dtype == np.float64
+    exact = (scores[:, 1] - scores[:, 0]).astype(np.float64)
+    decisions = (scores > 0.5).astype(np.int8)
+    frame, _ = counterfactual_table(decisions, scores, items, n_boot=20)
+    assert frame.loc[0, "mean_score_gap"] == pytest.approx(
+        math.fsum(exact) / n, abs=1e-15
+    )
+
+
+def gap_row(gaps, n_boot=1000, confidence=0.95, random_state=0):
+    """The score-gap statistics of one two-valued attribute whose privileged twin
+    scores 0.5 and whose other twin scores 0.5 + gap."""
+    gaps = np.asarray(gaps, dtype=float)
+    scores = np.column_stack([np.full(len(gaps), 0.5), 0.5 + gaps])
+    frame, _ = counterfactual_table(
+        (scores > 0.5).astype(np.int8),
+        scores,
+        comparisons(["sex"], [SEX], ["M"]),
+        n_boot=n_boot,
+        confidence=confidence,
+        random_state=random_state,
+    )
+    return frame.iloc[0]
+
+
+def test_score_gap_interval_of_two_profiles_is_bootstrapped():
+    # Resampling 2 profiles with gaps 1/8 and 3/8 gives means 1/8, 1/4, 3/8 with
+    # probabilities 1/4, 1/2, 1/4: the 5% and 95% quantiles of 1,000 of them are
+    # 1/8 and 3/8 (a share of 1/8 below 5% has probability ~1e-30).
+    row = gap_row([0.125, 0.375], confidence=0.9)
+    assert (row["score_gap_low"], row["score_gap_high"]) == (0.125, 0.375)
+    assert row["mean_score_gap"] == 0.25
+
+
+@pytest.mark.parametrize("n", [1, 5, 25])
+def test_a_constant_score_gap_is_its_own_interval_without_replicates(n):
+    row = gap_row([0.25] * n, n_boot=0)
+    assert (row["score_gap_low"], row["score_gap_high"]) == (0.25, 0.25)
+
+
+def test_without_replicates_a_bootstrapped_gap_interval_is_undefined_up_to_the_limit():
+    # BOOTSTRAP_LIMIT profiles are still bootstrapped: no replicate, no interval.
+    # One more and it is the t interval (see test_counterfactual.py).
+    gaps = np.random.default_rng(8).normal(0.01, 0.1, BOOTSTRAP_LIMIT)
+    row = gap_row(gaps, n_boot=0)
+    assert math.isnan(row["score_gap_low"]) and math.isnan(row["score_gap_high"])
+    assert row["mean_score_gap"] == pytest.approx(math.fsum(gaps) / len(gaps))
+
+
+@pytest.mark.parametrize(("n_boot", "random_state"), [(250, 7), (1000, 3)])
+def test_the_bootstrap_resamples_profiles_from_the_documented_seed(
+    n_boot, random_state
+):
+    # The second comparison (k = 1) of a three-valued attribute, 150 profiles with
+    # distinct gaps: n_boot means of resampled profiles, drawn from
+    # default_rng([random_state, k]) in one go (drawing in chunks must not change
+    # the stream), and their percentile interval.
+    rng = np.random.default_rng(9)
+    n = 150
+    scores = rng.random((n, 3))
+    items = comparisons(["race"], [["w", "b", "a"]], ["w"])
+    frame, _ = counterfactual_table(
+        (scores > 0.5).astype(np.int8),
+        scores,
+        items,
+        n_boot=n_boot,
+        confidence=0.8,
+        random_state=random_state,
+    )
+    gap = scores[:, 2] - scores[:, 0]
+    draw = np.random.default_rng([random_state, 1]).integers(0, n, size=(n_boot, n))
+    means = gap[draw].mean(axis=1)
+    row = frame.iloc[1]
+    assert row["group"] == "a"
+    assert row["score_gap_low"] == pytest.approx(np.quantile(means, 0.1), abs=1e-15)
+    assert row["score_gap_high"] == pytest.approx(np.quantile(means, 0.9), abs=1e-15)
+
+
+# -- group metrics on raw rows ----------------------------------------------------------
+#
+# Each group is a list of (decision, label) rows; the expected numbers are counted on
+# these rows in plain Python, the code under test sees only their count table.
+
+RATE_NAMES = GROUP_RATES
+VERSUS_NAMES = (
+    "statistical_parity_difference",
+    "disparate_impact",
+    "equal_opportunity_difference",
+    "average_odds_difference",
+)
+SPREAD_NAMES = (
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+)
+NAN = float("nan")
+
+
+def rows_of(tn: int, fn: int, fp: int, tp: int) -> list[tuple[int, int]]:
+    """(decision, label) rows: tn (0, 0), fn (0, 1), fp (1, 0), tp (1, 1)."""
+    return [(0, 0)] * tn + [(0, 1)] * fn + [(1, 0)] * fp + [(1, 1)] * tp
+
+
+def share(hits: int, total: int) -> float:
+    return hits / total if total else NAN
+
+
+def rates_by_hand(rows: list[tuple[int, int]]) -> dict[str, float]:
+    fav_labels = [d for d, y in rows if y == 1]
+    unfav_labels = [d for d, y in rows if y == 0]
+    fav_decisions = [y for d, y in rows if d == 1]
+    return {
+        "selection_rate": share(sum(d for d, _ in rows), len(rows)),
+        "true_positive_rate": share(sum(fav_labels), len(fav_labels)),
+        "false_positive_rate": share(sum(unfav_labels), len(unfav_labels)),
+        "precision": share(sum(fav_decisions), len(fav_decisions)),
+        "accuracy": share(sum(d == y for d, y in rows), len(rows)),
+    }
+
+
+def metrics_by_hand(groups: list[list[tuple[int, int]]], p: int) -> dict:
+    """{(metric, group index or None): value} counted on the rows."""
+    r = [rates_by_hand(rows) for rows in groups]
+    out = {}
+    for i, rates in enumerate(r):
+        for name in RATE_NAMES:
+            out[name, i] = rates[name]
+        if i == p:
+            continue
+        ref = r[p]
+        sel, ref_sel = rates["selection_rate"], ref["selection_rate"]
+        d_tpr = rates["true_positive_rate"] - ref["true_positive_rate"]
+        d_fpr = rates["false_positive_rate"] - ref["false_positive_rate"]
+        out["statistical_parity_difference", i] = sel - ref_sel
+        out["disparate_impact", i] = sel / ref_sel if ref_sel > 0 else NAN
+        out["equal_opportunity_difference", i] = d_tpr
+        out["average_odds_difference", i] = (d_fpr + d_tpr) / 2
+    present = [rates for rows, rates in zip(groups, r, strict=True) if rows]
+
+    def spread(name: str) -> tuple[float, float]:
+        values = [rates[name] for rates in present]
+        if len(values) < 2 or any(math.isnan(v) for v in values):
+            return NAN, NAN
+        return max(values) - min(values), (
+            min(values) / max(values) if max(values) > 0 else NAN
+        )
+
+    dp, tp_, fp_ = (
+        spread("selection_rate"),
+        spread("true_positive_rate"),
+        spread("false_positive_rate"),
+    )
+    out["demographic_parity_difference", None] = dp[0]
+    out["demographic_parity_ratio", None] = dp[1]
+    # Undefined where a rate is undefined for a group with rows.
+    out["equalized_odds_difference", None] = max(tp_[0], fp_[0])
+    # Undefined when either ratio is (no fixture here has a rate that is 0 in every
+    # group, where the two conventions would differ).
+    assert math.isnan(tp_[0]) or not math.isnan(tp_[1])
+    assert math.isnan(fp_[0]) or not math.isnan(fp_[1])
+    out["equalized_odds_ratio", None] = min(tp_[1], fp_[1])
+    if math.isnan(tp_[0]) or math.isnan(fp_[0]):
+        out["equalized_odds_difference", None] = NAN
+        out["equalized_odds_ratio", None] = NAN
+    return out
+
+
+def table_of(groups: list[list[tuple[int, int]]]) -> np.ndarray:
+    cells = np.zeros((len(groups), 2, 2))
+    for g, rows in enumerate(groups):
+        for d, y in rows:
+            cells[g, d, y] += 1
+    return cells
+
+
+def same(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == pytest.approx(b, rel=1e-12, abs=1e-12)
+
+
+# Four groups, rates strictly between 0 and 1 everywhere, no difference 0:
+#   b: TN 5, FN 3, FP 3, TP 6  (n 17, favourable 9, positives 9, negatives 8)
+#   a: TN 5, FN 4, FP 3, TP 2  (n 14, favourable 5, positives 6, negatives 8)
+#   w: TN 4, FN 2, FP 5, TP 8  (n 19, favourable 13, positives 10, negatives 9)
+#   c: TN 1, FN 5, FP 3, TP 1  (n 10, favourable 4, positives 6, negatives 4)
+# Enough false positives that no bootstrap replicate below is without any (an FPR
+# ratio of 0 / 0 would make the equalized odds ratio undefined).
+RAW = {
+    "b": rows_of(5, 3, 3, 6),
+    "a": rows_of(5, 4, 3, 2),
+    "w": rows_of(4, 2, 5, 8),
+    "c": rows_of(1, 5, 3, 1),
+}
+ORDERS = [("w", "b", "a"), ("b", "w", "a"), ("b", "a", "w"), ("c", "b", "w", "a")]
+
+
+def expected_order(groups, p, labels):
+    rates = RATE_NAMES if labels else RATE_NAMES[:1]
+    versus = VERSUS_NAMES if labels else VERSUS_NAMES[:2]
+    spreads = SPREAD_NAMES if labels else SPREAD_NAMES[:2]
+    out = []
+    for i, g in enumerate(groups):
+        out += [(m, g, None) for m in rates]
+        if i != p:
+            out += [(m, g, groups[p]) for m in versus]
+    return out + [(m, None, None) for m in spreads]
+
+
+def flags_by_hand(groups_rows, p, min_cell_size):
+    """{(metric, group index or None): too small}, each metric by the rows it
+    divides by, versus-metrics by the group's and the privileged group's."""
+    counts = []
+    for rows in groups_rows:
+        pos = sum(y for _, y in rows)
+        neg = len(rows) - pos
+        counts.append(
+            {
+                "n": len(rows),
+                "positives": pos,
+                "negatives": neg,
+                "favourable": sum(d for d, _ in rows),
+                "both": min(pos, neg),
+            }
+        )
+    by = {
+        "selection_rate": "n",
+        "accuracy": "n",
+        "true_positive_rate": "positives",
+        "false_positive_rate": "negatives",
+        "precision": "favourable",
+        "statistical_parity_difference": "n",
+        "disparate_impact": "n",
+        "equal_opportunity_difference": "positives",
+        "average_odds_difference": "both",
+        "demographic_parity_difference": "n",
+        "demographic_parity_ratio": "n",
+        "equalized_odds_difference": "both",
+        "equalized_odds_ratio": "both",
+    }
+    out = {}
+    for metric, what in by.items():
+        thin = [c[what] < min_cell_size for c in counts]
+        for i in range(len(groups_rows)):
+            out[metric, i] = thin[i] or (metric in VERSUS_NAMES and thin[p])
+        present = [t for t, c in zip(thin, counts, strict=True) if c["n"]]
+        out[metric, None] = any(present) if present else True
+    return out
+
+
+def interval_by_hand(values: list[float], confidence: float) -> tuple[float, float]:
+    """Percentile interval of the defined replicates (nan if half or more are not)."""
+    kept = [v for v in values if math.isfinite(v)]
+    if 2 * len(kept) <= len(values):
+        return NAN, NAN
+    alpha = (1 - confidence) / 2
+    return float(np.quantile(kept, alpha)), float(np.quantile(kept, 1 - alpha))
+
+
+@pytest.mark.parametrize("labels", [True, False])
+@pytest.mark.parametrize(("confidence", "min_cell_size"), [(0.8, 9), (0.9, 14)])
+@pytest.mark.parametrize("order", ORDERS, ids="".join)
+def test_every_row_of_the_group_and_metric_tables(
+    order, confidence, min_cell_size, labels
+):
+    raw = [RAW[g] if labels else [(d, 0) for d, _ in RAW[g]] for g in order]
+    p = order.index("w")
+    grouping = Grouping("race", order, p)
+    # Bootstrap replicates: the pooled rows resampled, each replicate counted on its
+    # own rows.
+    pooled = [(g, row) for g, rows in enumerate(raw) for row in rows]
+    rng = np.random.default_rng(len(order) * 100 + min_cell_size)
+    draws = rng.integers(0, len(pooled), size=(200, len(pooled)))
+    boot_rows = [
+        [
+            [row for g2, row in (pooled[j] for j in draw) if g2 == g]
+            for g in range(len(raw))
+        ]
+        for draw in draws
+    ]
+    replicates = np.stack([table_of(groups) for groups in boot_rows])
+    groups_out, metrics_out = group_metric_rows(
+        "observed",
+        grouping,
+        table_of(raw),
+        replicates,
+        labels=labels,
+        confidence=confidence,
+        min_cell_size=min_cell_size,
+    )
+    expected = metrics_by_hand(raw, p)
+    boot = [metrics_by_hand(groups, p) for groups in boot_rows]
+    flags = flags_by_hand(raw, p, min_cell_size)
+
+    assert [(m["metric"], m["group"], m["reference"]) for m in metrics_out] == (
+        expected_order(order, p, labels)
+    )
+    for m in metrics_out:
+        key = (m["metric"], None if m["group"] is None else order.index(m["group"]))
+        low, high = interval_by_hand([b[key] for b in boot], confidence)
+        assert same(m["value"], expected[key]), (key, m["value"])
+        assert same(m["low"], low) and same(m["high"], high), (key, m)
+        assert m["too_small"] is flags[key], key
+        assert m["undefined"] is None
+        assert (m["population"], m["attribute"]) == ("observed", "race")
+        assert math.isnan(m["aif360"]) and math.isnan(m["fairlearn"])
+
+    assert [g["group"] for g in groups_out] == list(order)
+    for i, g in enumerate(groups_out):
+        rates = rates_by_hand(raw[i])
+        low, high = interval_by_hand([b["selection_rate", i] for b in boot], confidence)
+        assert g["population"] == "observed" and g["attribute"] == "race"
+        assert g["privileged"] is (i == p)
+        assert g["n"] == len(raw[i]) and type(g["n"]) is int
+        assert g["favourable"] == sum(d for d, _ in raw[i])
+        assert type(g["favourable"]) is int
+        assert same(g["selection_rate"], rates["selection_rate"])
+        assert same(g["selection_rate_low"], low)
+        assert same(g["selection_rate_high"], high)
+        assert g["too_small"] is (len(raw[i]) < min_cell_size)
+        if labels:
+            assert g["positives"] == sum(y for _, y in raw[i])
+            assert type(g["positives"]) is int
+            for rate in RATE_NAMES[1:]:
+                assert same(g[rate], rates[rate]), rate
+        else:
+            assert g["positives"] is None
+            assert all(math.isnan(g[rate]) for rate in RATE_NAMES[1:])
