@@ -128,6 +128,19 @@ def _weighted_quantile(values: np.ndarray, counts: np.ndarray, q: float) -> floa
     return low + diff * fraction
 
 
+def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
+    """``np.median`` of the sample holding ``values[i]`` ``counts[i]`` times,
+    ``values`` increasing: the middle value, or numpy's mean of the two middle
+    values (the linear quantile can differ from it in the last bit)."""
+    n = int(counts.sum())
+    ends = np.cumsum(counts)
+    low = values[np.searchsorted(ends, (n - 1) // 2, side="right")]
+    if n % 2:
+        return float(low)
+    high = values[np.searchsorted(ends, n // 2, side="right")]
+    return float(np.mean(np.asarray([low, high], dtype=float)))
+
+
 def _largest(size: np.ndarray, top: int) -> np.ndarray:
     """Positions of the ``top`` largest values, largest first, ties by position
     (``np.argsort(-size, kind="stable")[:top]`` in linear time)."""
@@ -302,7 +315,7 @@ class GapSummary:
                 low, high = _few_gaps_interval(
                     gap, values, weights, confidence, rng, n_boot
                 )
-                median = _weighted_quantile(values, weights, 0.5)
+                median = _weighted_median(values, weights)
                 order = np.argsort(np.abs(values), kind="stable")
                 p95 = _weighted_quantile(np.abs(values)[order], weights[order], 0.95)
                 counts, edges = np.histogram(
@@ -337,7 +350,7 @@ class GapSummary:
             else:
                 low, high = self._t_interval(confidence)
             order = np.argsort(np.abs(values), kind="stable")
-            median = _weighted_quantile(values, counts, 0.5)
+            median = _weighted_median(values, counts)
             p95 = _weighted_quantile(np.abs(values)[order], counts[order], 0.95)
             hist, edges = np.histogram(
                 values, bins=histogram_bins, weights=counts.astype(float)
@@ -347,7 +360,7 @@ class GapSummary:
             low, high = self._t_interval(confidence)
             values, counts = _sketch_points(self.sketch)
             values = np.clip(values, self.low, self.high)
-            median = _weighted_quantile(values, counts, 0.5)
+            median = _weighted_median(values, counts)
             absolute = np.abs(values)
             order = np.argsort(absolute, kind="stable")
             p95 = _weighted_quantile(absolute[order], counts[order], 0.95)
@@ -828,12 +841,10 @@ class AuditAccumulator:
                 if undefined is None:
                     from scipy.stats import chi2
 
-                    column_totals = counts @ x
-                    q = (
-                        (k - 1)
-                        * (k * float((column_totals**2).sum()) - float(total) ** 2)
-                        / denominator
-                    )
+                    # Python integers: a column total squared passes int64 beyond
+                    # about 3e9 profiles (a long streamed audit).
+                    squares = sum(int(c) ** 2 for c in counts @ x)
+                    q = (k - 1) * (k * squares - total**2) / denominator
                     p = float(chi2.sf(q, k - 1))
                 else:
                     q = p = np.nan
