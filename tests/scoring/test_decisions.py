@@ -232,6 +232,27 @@ def test_scores_of_the_wrong_shape_or_with_nan_are_errors(twins):
     ):
         score(Blank(), twins, features=["x", "sex"])
 
+    class Unbounded:
+        classes_ = np.array([0, 1])
+
+        def predict(self, X):
+            return (X["x"].to_numpy() > 50).astype(int)
+
+        def decision_function(self, X):
+            margin = X["x"].to_numpy(dtype=float) - 50
+            return np.where(margin > 40, np.inf, margin)  # a few +inf margins
+
+    expected = int((twins.frame["x"] > 90).sum())
+    assert expected > 0
+    with pytest.raises(
+        ModelError,
+        match=re.escape(
+            f"The model Unbounded's decision_function returned {expected} infinite "
+            "score(s) for 300 twins; score gaps between twins need finite scores."
+        ),
+    ):
+        score(Unbounded(), twins, features=["x", "sex"])
+
 
 def test_scores_without_classes_are_left_out_with_a_warning(twins):
     class NoClasses(Counting):

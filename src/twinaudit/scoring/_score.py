@@ -696,4 +696,11 @@ def _scores(
             f"The model {name}'s {source} returned {missing} NaN score(s) for {n} "
             "twins."
         )
+    infinite = int(np.isinf(scores).sum())
+    if infinite:
+        raise ModelError(
+            f"The model {name}'s {source} returned {infinite} infinite score(s) for "
+            f"{n} twins; score gaps between twins need finite scores. Wrap the "
+            "model in a callable returning its decisions to audit those alone."
+        )
     return np.ascontiguousarray(scores), source
