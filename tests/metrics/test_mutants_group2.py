@@ -21,6 +21,7 @@ from twinaudit.metrics import (
     counterfactual_table,
     group_metric_rows,
     profile_gaps,
+    theil_index,
 )
 
 SEX = ["M", "F"]
@@ -365,3 +366,149 @@ def test_every_row_of_the_group_and_metric_tables(
         else:
             assert g["positives"] is None
             assert all(math.isnan(g[rate]) for rate in RATE_NAMES[1:])
+
+
+def reason(metric_label: str, where: str, cause: str) -> str:
+    return f"{metric_label} {where} is undefined: {cause}."
+
+
+def undefined_rows(order, raw, privileged, replicates=None):
+    _, metrics = group_metric_rows(
+        "observed",
+        Grouping("race", tuple(order), order.index(privileged)),
+        table_of([raw[g] for g in order]),
+        replicates,
+        labels=True,
+        confidence=0.9,
+        min_cell_size=0,
+    )
+    return {(m["metric"], m["group"]): m for m in metrics}
+
+
+def test_each_undefined_metric_names_the_group_and_the_count_that_is_zero():
+    raw = {
+        "x": rows_of(3, 0, 2, 0),  # no favourable labels
+        "y": rows_of(0, 2, 0, 3),  # no unfavourable labels
+        "w": rows_of(3, 2, 2, 4),  # the privileged group, every rate defined
+        "z": rows_of(3, 2, 0, 0),  # never favoured
+        "e": [],  # empty
+    }
+    order = ("x", "y", "w", "z", "e")
+    # Replicates in which "x" has a favourable label: its TPR is defined in every
+    # replicate, yet an undefined value gets no interval.
+    boot = dict(raw, x=rows_of(3, 0, 2, 1))
+    replicates = np.stack([table_of([boot[g] for g in order])] * 3)
+    rows = undefined_rows(order, raw, "w", replicates)
+
+    def where(group):
+        return f"of race={group!r} on the observed population"
+
+    expected = {
+        ("true_positive_rate", "x"): "the group has no favourable labels",
+        ("equal_opportunity_difference", "x"): "the group has no favourable labels",
+        ("average_odds_difference", "x"): "the group has no favourable labels",
+        ("false_positive_rate", "y"): "the group has no unfavourable labels",
+        ("average_odds_difference", "y"): "the group has no unfavourable labels",
+        ("precision", "z"): "the group has no favourable decisions",
+        **{(m, "e"): "the group is empty" for m in (*RATE_NAMES, *VERSUS_NAMES)},
+    }
+    for (metric, group), cause in expected.items():
+        row = rows[metric, group]
+        label = metric.replace("_", " ")
+        assert row["undefined"] == reason(label, where(group), cause)
+        assert math.isnan(row["value"])
+        assert math.isnan(row["low"]) and math.isnan(row["high"])
+    # Every other group-level value is defined, with its interval.
+    for (metric, group), row in rows.items():
+        if group is not None and (metric, group) not in expected:
+            assert row["undefined"] is None, (metric, group)
+            assert math.isfinite(row["low"]), (metric, group)
+    assert rows["disparate_impact", "z"]["value"] == 0.0
+    # Spreads: the empty group is left out (selection rates 2/5, 3/5, 6/11, 0), the
+    # TPR of "x" is undefined.
+    assert rows["demographic_parity_difference", None]["value"] == pytest.approx(0.6)
+    assert rows["demographic_parity_ratio", None]["value"] == 0.0
+    where_attr = "of race on the observed population"
+    assert rows["equalized_odds_difference", None]["undefined"] == reason(
+        "equalized odds difference",
+        where_attr,
+        "a group has no favourable or no unfavourable labels",
+    )
+    assert rows["equalized_odds_ratio", None]["undefined"] == reason(
+        "equalized odds ratio",
+        where_attr,
+        "a rate is undefined for a group, or both maxima are 0",
+    )
+    assert math.isnan(rows["equalized_odds_ratio", None]["low"])
+
+
+def test_undefined_because_of_the_privileged_group_names_it():
+    # The privileged value 2 (in the middle, an int) has only rows with a favourable
+    # label and an unfavourable decision: never favoured, no unfavourable labels.
+    raw = {1: rows_of(3, 2, 2, 4), 2: rows_of(0, 5, 0, 0), 3: rows_of(1, 3, 2, 2)}
+    rows = undefined_rows((1, 2, 3), raw, 2)
+    for group in (1, 3):
+        where = f"of race={group!r} on the observed population"
+        assert rows["disparate_impact", group]["undefined"] == reason(
+            "disparate impact", where, "the privileged group (2) is never favoured"
+        )
+        assert rows["average_odds_difference", group]["undefined"] == reason(
+            "average odds difference",
+            where,
+            "the privileged group (2) has no unfavourable labels",
+        )
+        # The privileged TPR is 0, not undefined.
+        assert rows["equal_opportunity_difference", group]["undefined"] is None
+        assert rows["statistical_parity_difference", group]["undefined"] is None
+    assert rows["equal_opportunity_difference", 3]["value"] == pytest.approx(0.4)
+    assert rows["false_positive_rate", 2]["undefined"] == reason(
+        "false positive rate",
+        "of race=2 on the observed population",
+        "the group has no unfavourable labels",
+    )
+
+
+def test_an_empty_privileged_group_is_named():
+    raw = {"w": [], "a": rows_of(3, 2, 2, 4)}
+    rows = undefined_rows(("w", "a"), raw, "w")
+    for metric in VERSUS_NAMES:
+        assert rows[metric, "a"]["undefined"] == reason(
+            metric.replace("_", " "),
+            "of race='a' on the observed population",
+            "the privileged group ('w') is empty",
+        )
+    assert rows["demographic_parity_difference", None]["undefined"] == reason(
+        "demographic parity difference",
+        "of race on the observed population",
+        "fewer than two groups have rows",
+    )
+    assert rows["selection_rate", "a"]["value"] == pytest.approx(6 / 11)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_theil_index_sums_counts_past_float32_precision(dtype):
+    # 2**24 true negatives (benefit 1) and one row of each other kind: FN 0, FP 2,
+    # TP 1. The mean benefit is (2**24 + 3) / (2**24 + 3) = 1, and only the false
+    # positive adds a term, 2 ln 2; 2**24 + 3 rows are not a float32 number.
+    cells = np.array([[[2**24, 1], [1, 1]]], dtype=dtype)
+    assert theil_index(cells) == pytest.approx(
+        2 * math.log(2) / (2**24 + 3), rel=1e-12, abs=0
+    )
+
+
+def test_theil_index_without_any_benefit_is_undefined():
+    # Only false negatives: every benefit is 0, the mean benefit too.
+    assert math.isnan(theil_index(np.array([[[0, 7], [0, 0]], [[0, 2], [0, 0]]])))
+
+
+@pytest.mark.parametrize("confidence", [0.9, 0.99])
+def test_beyond_the_bootstrap_limit_the_gap_interval_is_statsmodels_t_interval(
+    confidence,
+):
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    gaps = np.random.default_rng(12).normal(-0.03, 0.2, BOOTSTRAP_LIMIT + 1)
+    row = gap_row(gaps, confidence=confidence)
+    low, high = DescrStatsW(gaps).tconfint_mean(alpha=1 - confidence)
+    assert row["score_gap_low"] == pytest.approx(low, rel=1e-12, abs=0)
+    assert row["score_gap_high"] == pytest.approx(high, rel=1e-12, abs=0)
