@@ -8,6 +8,7 @@ output of the code under test.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -86,9 +87,12 @@ def test_without_replicates_a_bootstrapped_gap_interval_is_undefined_up_to_the_l
     assert row["mean_score_gap"] == pytest.approx(math.fsum(gaps) / len(gaps))
 
 
-@pytest.mark.parametrize(("n_boot", "random_state"), [(250, 7), (1000, 3)])
+@pytest.mark.parametrize(
+    ("n_boot", "random_state", "confidence"),
+    [(250, 7, 0.8), (1000, 3, 0.8), (None, None, None)],  # None: the defaults
+)
 def test_the_bootstrap_resamples_profiles_from_the_documented_seed(
-    n_boot, random_state
+    n_boot, random_state, confidence
 ):
     # The second comparison (k = 1) of a three-valued attribute, 150 profiles with
     # distinct gaps: n_boot means of resampled profiles, drawn from
@@ -98,21 +102,27 @@ def test_the_bootstrap_resamples_profiles_from_the_documented_seed(
     n = 150
     scores = rng.random((n, 3))
     items = comparisons(["race"], [["w", "b", "a"]], ["w"])
-    frame, _ = counterfactual_table(
+    options = {"n_boot": n_boot, "random_state": random_state, "confidence": confidence}
+    frame, hist = counterfactual_table(
         (scores > 0.5).astype(np.int8),
         scores,
         items,
-        n_boot=n_boot,
-        confidence=0.8,
-        random_state=random_state,
+        **{k: v for k, v in options.items() if v is not None},
     )
+    n_boot, random_state = n_boot or 1000, random_state or 0
+    alpha = (1 - (confidence or 0.95)) / 2
     gap = scores[:, 2] - scores[:, 0]
     draw = np.random.default_rng([random_state, 1]).integers(0, n, size=(n_boot, n))
     means = gap[draw].mean(axis=1)
     row = frame.iloc[1]
     assert row["group"] == "a"
-    assert row["score_gap_low"] == pytest.approx(np.quantile(means, 0.1), abs=1e-15)
-    assert row["score_gap_high"] == pytest.approx(np.quantile(means, 0.9), abs=1e-15)
+    assert row["score_gap_low"] == pytest.approx(np.quantile(means, alpha), abs=1e-15)
+    assert row["score_gap_high"] == pytest.approx(
+        np.quantile(means, 1 - alpha), abs=1e-15
+    )
+    # The other defaults: 20 histogram bins, no profile count too small.
+    assert [len(h["counts"]) for h in hist] == [20, 20]
+    assert not frame["too_small"].any()
 
 
 # -- group metrics on raw rows ----------------------------------------------------------
@@ -512,3 +522,151 @@ def test_beyond_the_bootstrap_limit_the_gap_interval_is_statsmodels_t_interval(
     low, high = DescrStatsW(gaps).tconfint_mean(alpha=1 - confidence)
     assert row["score_gap_low"] == pytest.approx(low, rel=1e-12, abs=0)
     assert row["score_gap_high"] == pytest.approx(high, rel=1e-12, abs=0)
+
+
+# -- paired statistics counted profile by profile ---------------------------------------
+
+THREE = (
+    ("sex", ("F", "M"), "M"),  # privileged last
+    ("race", ("b", "w", "a"), "w"),  # privileged in the middle
+    ("member", (True, False), True),  # privileged first, bool values
+)
+
+
+def test_every_paired_statistic_by_hand_over_three_attributes():
+    """Three varied attributes (12 variant columns, the last attribute fastest):
+    every count, rate, interval, test and score statistic of every comparison,
+    counted profile by profile in plain Python."""
+    from scipy.stats import binomtest
+    from statsmodels.stats.proportion import proportion_confint
+
+    names = [a[0] for a in THREE]
+    values = [list(a[1]) for a in THREE]
+    privileged = [a[2] for a in THREE]
+    combos = list(itertools.product(*values))  # column j is combos[j]
+    column = {combo: j for j, combo in enumerate(combos)}
+    rng = np.random.default_rng(13)
+    n = 60
+    # Mostly the same decision for every twin, with scattered flips both ways.
+    base = rng.integers(0, 2, n)
+    decisions = np.repeat(base[:, None], len(combos), axis=1).astype(np.int8)
+    flip = rng.random(decisions.shape) < 0.08
+    decisions[flip] = 1 - decisions[flip]
+    scores = rng.random(decisions.shape)
+    items = comparisons(names, values, privileged)
+    frame, hist = counterfactual_table(
+        decisions,
+        scores,
+        items,
+        confidence=0.9,
+        min_cell_size=n,
+        n_boot=50,
+        histogram_bins=7,
+    )
+
+    # The pairs of columns (reference, group) of each comparison, by hand.
+    expected_pairs = []
+    for a, (name, vals, priv) in enumerate(THREE):
+        for u in vals:
+            if u == priv:
+                continue
+            pairs = []
+            for combo in combos:
+                if combo[a] != priv:
+                    continue
+                other = (*combo[:a], u, *combo[a + 1 :])
+                pairs.append((column[combo], column[other]))
+            expected_pairs.append((name, u, priv, pairs))
+    reference = tuple(privileged)
+    for combo in combos:
+        if combo != reference:
+            expected_pairs.append(
+                (
+                    " & ".join(names),
+                    " & ".join(str(v) for v in combo),
+                    " & ".join(str(v) for v in reference),
+                    [(column[reference], column[combo])],
+                )
+            )
+    assert len(frame) == len(expected_pairs) == 1 + 2 + 1 + 11
+
+    for k, (name, group, ref, pairs) in enumerate(expected_pairs):
+        row = frame.iloc[k]
+        assert (row["attribute"], row["group"], row["reference"]) == (name, group, ref)
+        flips = for_ref = for_grp = disc_ref = disc_grp = 0
+        gaps = []
+        for i in range(n):
+            votes = 0
+            for r, g in pairs:
+                disc_ref += int(decisions[i, r] == 1 and decisions[i, g] == 0)
+                disc_grp += int(decisions[i, r] == 0 and decisions[i, g] == 1)
+                votes += int(decisions[i, g]) - int(decisions[i, r])
+            flips += any(decisions[i, r] != decisions[i, g] for r, g in pairs)
+            for_ref += votes < 0
+            for_grp += votes > 0
+            gaps.append(
+                math.fsum(scores[i, g] - scores[i, r] for r, g in pairs) / len(pairs)
+            )
+        assert row["profiles"] == n and row["comparisons"] == n * len(pairs)
+        assert row["flips"] == flips and row["flip_rate"] == pytest.approx(flips / n)
+        if flips:
+            interval = proportion_confint(flips, n, alpha=0.1, method="wilson")
+        else:
+            interval = (0.0, -math.log(0.1) / n)
+        assert (row["flip_rate_low"], row["flip_rate_high"]) == pytest.approx(interval)
+        assert (row["favours_reference"], row["favours_group"]) == (for_ref, for_grp)
+        assert (row["discordant_reference"], row["discordant_group"]) == (
+            disc_ref,
+            disc_grp,
+        )
+        votes = for_ref + for_grp
+        expected_p = binomtest(for_ref, votes, 0.5).pvalue if votes else 1.0
+        assert row["mcnemar_p"] == pytest.approx(expected_p, rel=1e-12)
+        assert row["too_small"] is np.False_ or row["too_small"] is False
+        assert row["undefined"] is None
+        gaps = np.array(gaps)
+        assert row["mean_score_gap"] == pytest.approx(gaps.mean(), rel=1e-12)
+        assert row["median_score_gap"] == pytest.approx(np.median(gaps), rel=1e-12)
+        assert row["p95_abs_score_gap"] == pytest.approx(
+            np.quantile(np.abs(gaps), 0.95), rel=1e-12
+        )
+        assert row["max_abs_score_gap"] == pytest.approx(np.abs(gaps).max(), rel=1e-12)
+        assert row["score_gap_low"] < gaps.mean() < row["score_gap_high"]
+        counts, edges = np.histogram(gaps, bins=7)
+        assert hist[k]["attribute"] == name and hist[k]["group"] == group
+        assert hist[k]["counts"] == counts.tolist()
+        assert hist[k]["edges"] == pytest.approx(edges.tolist(), rel=1e-12)
+    assert frame["flips"].sum() > 0 and frame["favours_group"].sum() > 0
+
+
+def test_comparisons_of_one_attribute_have_no_intersections():
+    items = comparisons(["race"], [["b", "w", "a"]], ["w"])
+    assert [(c.attribute, c.group, c.reference, c.columns) for c in items] == [
+        ("race", "b", "w", ((1, 0),)),
+        ("race", "a", "w", ((1, 2),)),
+    ]
+    two = comparisons(
+        ["sex", "race"], [SEX, ["b", "w", "a"]], ["M", "w"], intersections=False
+    )
+    assert [c.attribute for c in two] == ["sex", "race", "race"]
+
+
+def test_no_profiles_give_undefined_rows_without_score_statistics():
+    items = comparisons(["race"], [["b", "w", "a"]], ["w"])
+    frame, hist = counterfactual_table(
+        np.zeros((0, 3), dtype=np.int8), np.zeros((0, 3)), items
+    )
+    assert hist == []
+    for _, row in frame.iterrows():
+        assert row["undefined"] == "there are no pairs"
+        assert row["profiles"] == 0 and row["flips"] == 0
+        assert row["too_small"] is np.False_ or row["too_small"] is False
+        for column in (
+            "flip_rate",
+            "flip_rate_low",
+            "flip_rate_high",
+            "mcnemar_p",
+            "mean_score_gap",
+            "score_gap_low",
+        ):
+            assert math.isnan(row[column]), column
