@@ -9,6 +9,7 @@ rows written here, or AIF360 and Fairlearn run here on the raw rows.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,8 @@ from twinaudit.adapters import (
     to_metric_frame,
     unprivileged_groups,
 )
+from twinaudit.adapters._aif360 import aif360_group_metrics, aif360_theil_index
+from twinaudit.adapters._lazy import import_aif360
 from twinaudit.exceptions import DataError, SpecError
 from twinaudit.generation import Twins, from_frame
 from twinaudit.scoring import score
@@ -286,3 +289,174 @@ def test_metric_frame_groups_are_the_declared_values():
     assert mf.by_group["count"].tolist() == [4, 4, 4]
     # x + 10 * grp > 75 on x = 10, 60, 70, 80: 1 -> 70, 80; 2 and 3 -> 60, 70, 80
     assert mf.by_group["selection_rate"].tolist() == [0.5, 0.75, 0.75]
+
+
+# -- AIF360's metrics on count tables ---------------------------------------------------
+# Four intersectional groups of (sex, race) in AIF360 codes; group 1 is privileged.
+GROUP_CODES = [
+    {"sex": 0.0, "race": 2.0},
+    {"sex": 1.0, "race": 1.0},
+    {"sex": 0.0, "race": 0.0},
+    {"sex": 1.0, "race": 0.0},
+]
+# cells[group, decision, label]: group 0 has no positive label (TPR undefined);
+# group 2, after the privileged one, holds one row (favoured, positive), so its
+# false positive rate is undefined; group 3 has no rows at all.
+CELLS = np.array(
+    [
+        [[3, 0], [2, 0]],
+        [[2, 3], [1, 4]],
+        [[0, 0], [0, 1]],
+        [[0, 0], [0, 0]],
+    ]
+)
+PRIVILEGED = 1
+
+
+def raw_dataset(cells: np.ndarray, which: int) -> Any:
+    """The rows behind ``cells`` (one row per count, no weights), labelled with the
+    decision (``which`` 1) or the true label (``which`` 2), in codes of their own
+    (sex 5/6, race 7/8/9) so that nothing is shared with twinaudit's coding."""
+    sex = {0.0: 5.0, 1.0: 6.0}
+    race = {0.0: 7.0, 1.0: 8.0, 2.0: 9.0}
+    records = [
+        (sex[GROUP_CODES[g]["sex"]], race[GROUP_CODES[g]["race"]], (d, y)[which - 1])
+        for g, d, y in np.ndindex(cells.shape)
+        for _ in range(int(cells[g, d, y]))
+    ]
+    frame = pd.DataFrame(records, columns=["sex", "race", "y"], dtype=float)
+    datasets = import_aif360("aif360.datasets")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return datasets.BinaryLabelDataset(
+            df=frame,
+            label_names=["y"],
+            protected_attribute_names=["sex", "race"],
+            favorable_label=1.0,
+            unfavorable_label=0.0,
+        )
+
+
+def raw_groups(g: int) -> dict[str, list[dict[str, float]]]:
+    sex = {0.0: 5.0, 1.0: 6.0}
+    race = {0.0: 7.0, 1.0: 8.0, 2.0: 9.0}
+
+    def own(codes: dict[str, float]) -> dict[str, float]:
+        return {"sex": sex[codes["sex"]], "race": race[codes["race"]]}
+
+    return {
+        "unprivileged_groups": [own(GROUP_CODES[g])],
+        "privileged_groups": [own(GROUP_CODES[PRIVILEGED])],
+    }
+
+
+def same(a: float, b: float) -> bool:
+    return (np.isnan(a) and np.isnan(b)) or a == pytest.approx(b, abs=1e-12)
+
+
+@pytest.mark.parametrize("labels", [False, True])
+def test_group_metrics_equal_aif360_on_the_rows(labels):
+    metrics = import_aif360("aif360.metrics")
+    out = aif360_group_metrics(CELLS, GROUP_CODES, PRIVILEGED, labels=labels)
+    # The privileged group gets rates only (with labels); group 3 has no rows.
+    assert set(out) == ({0, 1, 2} if labels else {0, 2})
+    pred, true = raw_dataset(CELLS, 1), raw_dataset(CELLS, 2)
+    names = ["statistical_parity_difference", "disparate_impact"]
+    if labels:
+        names += ["equal_opportunity_difference", "average_odds_difference"]
+    rates = ["true_positive_rate", "false_positive_rate", "precision", "accuracy"]
+    for g in (0, 2):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if labels:
+                theirs = metrics.ClassificationMetric(true, pred, **raw_groups(g))
+            else:
+                theirs = metrics.BinaryLabelDatasetMetric(pred, **raw_groups(g))
+            expected = {name: float(getattr(theirs, name)()) for name in names}
+            if labels:
+                expected |= {
+                    r: float(getattr(theirs, r)(privileged=False)) for r in rates
+                }
+                privileged = {
+                    r: float(getattr(theirs, r)(privileged=True)) for r in rates
+                }
+        assert set(out[g]) == set(expected), g
+        for name, value in expected.items():
+            assert same(out[g][name], value), (g, name, out[g][name], value)
+        if labels:
+            assert set(out[PRIVILEGED]) == set(rates)
+            for name, value in privileged.items():
+                assert same(out[PRIVILEGED][name], value), (name, value)
+    # Hand counts: selection 2/5, 5/10 and 1/1 in groups 0, 1 and 2.
+    assert out[0]["disparate_impact"] == pytest.approx(0.8, abs=1e-15)
+    assert out[2]["statistical_parity_difference"] == pytest.approx(0.5, abs=1e-15)
+    if labels:
+        # Group 0: TPR undefined, FPR 2/5; group 2: TPR 1/1, FPR undefined;
+        # group 1: TPR 4/7, FPR 1/3, precision 4/5, accuracy (2 + 4)/10.
+        assert np.isnan(out[0]["true_positive_rate"])
+        assert out[0]["false_positive_rate"] == pytest.approx(0.4, abs=1e-15)
+        assert out[2]["true_positive_rate"] == 1.0
+        assert np.isnan(out[2]["false_positive_rate"])
+        assert out[PRIVILEGED] == pytest.approx(
+            {
+                "true_positive_rate": 4 / 7,
+                "false_positive_rate": 1 / 3,
+                "precision": 0.8,
+                "accuracy": 0.6,
+            },
+            abs=1e-15,
+        )
+
+
+def test_group_metrics_need_the_privileged_group_present():
+    cells = CELLS.copy()
+    cells[PRIVILEGED] = 0
+    assert aif360_group_metrics(cells, GROUP_CODES, PRIVILEGED, labels=True) == {}
+
+
+def test_one_group_has_nothing_to_compare():
+    assert aif360_group_metrics(CELLS[1:2], GROUP_CODES[1:2], 0, labels=True) == {}
+
+
+def test_undefined_metrics_are_nan_under_strict_numpy_errors():
+    # The privileged group 1 favours nobody: disparate impact divides 2/3 by 0;
+    # group 0 has no positive label (TPR 0/0).
+    cells = np.array([[[1, 0], [2, 0]], [[2, 1], [0, 0]]])
+    codes = [{"g": 0.0}, {"g": 1.0}]
+    with np.errstate(all="raise"):
+        out = aif360_group_metrics(cells, codes, 1, labels=True)
+        theil = aif360_theil_index(np.array([0, 1, 1]), np.zeros(3), np.ones(3))
+    assert out[0]["statistical_parity_difference"] == pytest.approx(2 / 3, abs=1e-15)
+    assert np.isnan(out[0]["disparate_impact"])
+    assert np.isnan(out[0]["true_positive_rate"])
+    assert out[0]["false_positive_rate"] == pytest.approx(2 / 3, abs=1e-15)
+    assert out[1]["true_positive_rate"] == 0.0
+    # No row has a positive benefit (every decision unfavourable, every label
+    # favourable): AIF360's Theil index is 0/0.
+    assert np.isnan(theil)
+    # Benefits 1 + pred - true = 1, 0, 2 (mean 1): Theil = (0 + 0 + 2 ln 2) / 3.
+    value = aif360_theil_index(
+        np.array([0, 1, 1]), np.array([1, 0, 1]), np.array([1, 1, 0])
+    )
+    assert value == pytest.approx(2 * np.log(2) / 3, abs=1e-15)
+
+
+def test_label_metrics_get_integer_labels_and_decisions():
+    # A metric of the user's own that needs integers (np.bincount): true positives.
+    data = rows().assign(y=lambda d: (d["outcome"] == "good").astype(int))
+    twins = from_frame(data, protected=[SEX, RACE])
+    scored = score(approve, twins, features=["sex", "race", "x"])
+
+    def true_positives(y_true: Any, y_pred: Any) -> int:
+        pairs = 2 * np.asarray(y_true) + np.asarray(y_pred)
+        return int(np.bincount(pairs, minlength=4)[3])
+
+    mf = to_metric_frame(
+        scored, metrics={"tp": true_positives}, label_column="y", attributes="sex"
+    )
+    good = data["y"].to_numpy() == 1
+    decided = np.asarray(hand_decisions(data)) == 1.0
+    expected = {
+        s: int((good & decided & (data["sex"] == s).to_numpy()).sum()) for s in "FM"
+    }
+    assert dict(mf.by_group["tp"]) == expected
+    assert sum(expected.values()) > 0
