@@ -21,7 +21,9 @@ from twinaudit.metrics import (
     comparisons,
     counterfactual_table,
     group_metric_rows,
+    group_values,
     profile_gaps,
+    result_frame,
     theil_index,
 )
 
@@ -670,3 +672,75 @@ def test_no_profiles_give_undefined_rows_without_score_statistics():
             "score_gap_low",
         ):
             assert math.isnan(row[column]), column
+
+
+# -- group values: count dtypes, tiny groups, reference rate 1 ---------------------------
+
+
+def test_group_values_of_float32_counts_are_computed_in_float64():
+    # Selection rates 1/3 and 2/7, which float32 would round.
+    cells = np.array([[[1, 1], [0, 1]], [[3, 2], [1, 1]]], dtype=np.float32)
+    v = group_values(cells, privileged=1)
+    assert v["selection_rate"].dtype == np.float64
+    assert v["selection_rate"].tolist() == [1 / 3, 2 / 7]
+    assert v["disparate_impact"][0] == (1 / 3) / (2 / 7)
+
+
+def test_a_group_of_one_row_counts_in_the_spreads():
+    # "s" has one row, favoured: selection rate 1, the maximum of the spread.
+    raw = {"a": rows_of(2, 1, 1, 1), "w": rows_of(1, 1, 2, 1), "s": rows_of(0, 0, 0, 1)}
+    v = group_values(table_of([raw["a"], raw["w"], raw["s"]]), privileged=1)
+    assert float(v["demographic_parity_difference"]) == pytest.approx(1 - 2 / 5)
+    assert float(v["demographic_parity_ratio"]) == pytest.approx(2 / 5)
+    assert v["disparate_impact"][2] == pytest.approx(1 / (3 / 5))
+
+
+def test_a_reference_rate_of_one_divides_and_a_reference_rate_of_zero_is_undefined():
+    # Privileged "w" always favoured: disparate impact is the group's own rate.
+    always = group_values(table_of([rows_of(2, 1, 1, 1), rows_of(0, 0, 2, 2)]), 1)
+    assert always["disparate_impact"].tolist() == [pytest.approx(2 / 5), 1.0]
+    # Two groups are enough for a spread.
+    assert float(always["demographic_parity_difference"]) == pytest.approx(3 / 5)
+    assert float(always["demographic_parity_ratio"]) == pytest.approx(2 / 5)
+    # Privileged never favoured: undefined (nan), never an infinite ratio.
+    never = group_values(table_of([rows_of(2, 1, 1, 1), rows_of(2, 2, 0, 0)]), 1)
+    assert math.isnan(never["disparate_impact"][0])
+    assert math.isnan(never["disparate_impact"][1])
+
+
+def test_one_group_with_rows_has_no_spread_and_no_ratio():
+    v = group_values(table_of([[], rows_of(1, 1, 1, 1), []]), privileged=0)
+    for name in SPREAD_NAMES:
+        assert math.isnan(float(v[name])), name
+
+
+# -- result tables ------------------------------------------------------------------------
+
+
+def test_result_frame_gives_each_column_its_own_dtype_and_keeps_none():
+    rows = [
+        {"flag": True, "count": 3, "rate": 0.5, "text": None, "group": 1, "x": 1}
+        | {"i32": np.int32(5), "f32": np.float32(0.5)},
+        {"flag": np.False_, "count": np.int32(4), "rate": np.float32(0.25)}
+        | {"text": "a", "group": None, "x": 2.5}
+        | {"i32": np.int32(6), "f32": np.float32(0.75)},
+    ]
+    columns = ["flag", "count", "rate", "text", "group", "x", "i32", "f32"]
+    frame = result_frame(rows, columns)
+    assert list(frame.columns) == columns
+    assert frame["flag"].dtype == bool and frame["flag"].tolist() == [True, False]
+    assert frame["count"].dtype == np.int64 and frame["count"].tolist() == [3, 4]
+    assert frame["rate"].dtype == np.float64 and frame["rate"].tolist() == [0.5, 0.25]
+    assert frame["x"].dtype == np.float64 and frame["x"].tolist() == [1.0, 2.5]
+    # numpy's own int32 and float32 become int64 and float64 too.
+    assert frame["i32"].dtype == np.int64 and frame["i32"].tolist() == [5, 6]
+    assert frame["f32"].dtype == np.float64 and frame["f32"].tolist() == [0.5, 0.75]
+    assert frame["text"].tolist() == [None, "a"]
+    assert frame["group"].tolist() == [1, None]
+    assert frame["group"].dtype == object
+
+
+def test_an_empty_result_frame_has_its_columns_as_objects():
+    frame = result_frame([], ["flag", "count"])
+    assert list(frame.columns) == ["flag", "count"] and len(frame) == 0
+    assert frame.dtypes.tolist() == [object, object]
