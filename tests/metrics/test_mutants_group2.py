@@ -744,3 +744,31 @@ def test_an_empty_result_frame_has_its_columns_as_objects():
     frame = result_frame([], ["flag", "count"])
     assert list(frame.columns) == ["flag", "count"] and len(frame) == 0
     assert frame.dtypes.tolist() == [object, object]
+
+
+@pytest.mark.parametrize(
+    ("raw", "min_cell_size", "expected"),
+    [
+        # An empty group is left out: the others have 11 and 11 rows.
+        ([rows_of(3, 3, 3, 2), rows_of(2, 3, 3, 3), []], 5, False),
+        # A group of one row counts: it is below 2.
+        ([rows_of(3, 3, 3, 2), rows_of(2, 3, 3, 3), rows_of(0, 0, 0, 1)], 2, True),
+        # No group has rows: nothing to compare, too small.
+        ([[], [], []], 0, True),
+    ],
+)
+def test_a_spread_is_too_small_by_the_groups_that_have_rows(
+    raw, min_cell_size, expected
+):
+    _, metrics = group_metric_rows(
+        "twins",
+        Grouping("race", ("a", "w", "b"), 1),
+        table_of(raw),
+        None,
+        labels=False,
+        confidence=0.95,
+        min_cell_size=min_cell_size,
+    )
+    spreads = [m for m in metrics if m["group"] is None]
+    assert [m["metric"] for m in spreads] == list(SPREAD_NAMES[:2])
+    assert [m["too_small"] for m in spreads] == [expected, expected]
