@@ -145,7 +145,10 @@ def group_values(cells: np.ndarray, privileged: int) -> dict[str, np.ndarray]:
     out["demographic_parity_difference"] = dpd
     out["demographic_parity_ratio"] = dpr
     out["equalized_odds_difference"] = np.maximum(tpr_d, fpr_d)
-    out["equalized_odds_ratio"] = np.minimum(tpr_r, fpr_r)
+    # Undefined where a rate is (a spread is nan), or where both maxima are 0; one
+    # maximum at 0 (say no false positives anywhere) leaves the other ratio.
+    defined = ~np.isnan(tpr_d) & ~np.isnan(fpr_d)
+    out["equalized_odds_ratio"] = np.where(defined, np.fmin(tpr_r, fpr_r), np.nan)
     return out
 
 
