@@ -337,9 +337,7 @@ def _run_cell(config: BenchmarkConfig, cell: Cell, row: dict[str, Any]) -> None:
 
         params = dict(config.strategy_params.get(strategy, {}))
         cls = STRATEGIES[strategy]
-        if "random_state" in cls(ESTIMATORS[estimator_name](seed)).get_params(
-            deep=False
-        ):
+        if "random_state" in cls(None).get_params(deep=False):
             params.setdefault("random_state", seed)
         if config.tuning is not None:
             parameter = getattr(cls, "tuning_parameter", None)
@@ -362,6 +360,7 @@ def _run_cell(config: BenchmarkConfig, cell: Cell, row: dict[str, Any]) -> None:
         _fit(candidate, X_train, y_train, s_train, plain)
         models.append(candidate)
     chosen = 0
+    accuracies: list[float] = []
     if len(models) > 1:
         # Tuning: each candidate on the validation rows, measured as the test rows
         # are below (accuracy of its predictions; the metric from its audit).
@@ -372,7 +371,7 @@ def _run_cell(config: BenchmarkConfig, cell: Cell, row: dict[str, Any]) -> None:
                 "raise validation_size or max_rows."
             )
         metric, point = config.tuning.metric, parity(config.tuning.metric)
-        distances, accuracies = [], []
+        distances = []
         for candidate in models:
             decided = _predict(candidate, X_val, s_val, plain)
             accuracies.append(float(accuracy_score(y[val], decided)))
@@ -414,7 +413,9 @@ def _run_cell(config: BenchmarkConfig, cell: Cell, row: dict[str, Any]) -> None:
         if scores is not None and len(np.unique(y_test)) == 2
         else math.nan
     )
-    if len(val):
+    if accuracies:  # measured while tuning
+        row["validation_accuracy"] = accuracies[chosen]
+    elif len(val):
         row["validation_accuracy"] = float(
             accuracy_score(y[val], _predict(model, X_val, s_val, plain))
         )
