@@ -402,16 +402,19 @@ def result_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame
     """A result table whose text and mixed columns keep ``None`` (pandas would turn
     them into its string type, where ``None`` becomes ``nan``), and whose numeric
     and boolean columns get numeric and boolean dtypes."""
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    data: dict[str, Any] = {}
     for column in columns:
-        values = frame[column].tolist()
+        # A row without the key gets nan, as pandas gives it.
+        values = [row.get(column, np.nan) for row in rows]
         if values and all(isinstance(v, bool | np.bool_) for v in values):
-            frame[column] = frame[column].astype(bool)
+            data[column] = np.asarray(values, dtype=bool)
         elif values and all(
             isinstance(v, int | float | np.number)
             and not isinstance(v, bool | np.bool_)
             for v in values
         ):
             integers = all(isinstance(v, int | np.integer) for v in values)
-            frame[column] = np.asarray(values, dtype=np.int64 if integers else float)
-    return frame
+            data[column] = np.asarray(values, dtype=np.int64 if integers else float)
+        else:
+            data[column] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data, columns=columns, copy=False)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -843,7 +844,67 @@ def report_from_accumulator(
     n_boot: int,
 ) -> AuditReport:
     """Every metric of an audit from its accumulator; ``sample`` (all the scored
-    twins, or the first pairs of a streamed audit) becomes ``report.scored``."""
+    twins, or the first pairs of a streamed audit) becomes ``report.scored``.
+
+    "Where the bias lives" (a tree fitted on up to 100,000 profiles, which runs
+    without the GIL) is computed on a second thread while this one computes the
+    rest, when there is a second core and enough profiles to be worth it: the
+    same result, sooner."""
+    threaded = (
+        accumulator.n_profiles >= WHERE_THREAD_ABOVE and (os.cpu_count() or 1) > 1
+    )
+    with _in_background(
+        _where, accumulator, bins, random_state, threaded=threaded
+    ) as where:
+        return _assemble_report(
+            accumulator,
+            sample,
+            where,
+            label_column=label_column,
+            confidence=confidence,
+            policy=policy,
+            min_cell_size=min_cell_size,
+            libraries=libraries,
+            random_state=random_state,
+            n_boot=n_boot,
+        )
+
+
+#: Profiles from which "where the bias lives" runs on a second thread.
+WHERE_THREAD_ABOVE = 20_000
+
+
+@contextlib.contextmanager
+def _in_background(function: Any, *args: Any, threaded: bool = True) -> Iterator[Any]:
+    """A callable returning ``function(*args)``: started now on a thread of its
+    own (``threaded``), or called when asked for. The thread is joined on leaving,
+    whatever happens."""
+    if not threaded:
+        yield lambda: function(*args)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="twinaudit-where") as executor:
+        future = executor.submit(function, *args)
+        try:
+            yield future.result
+        finally:
+            future.cancel()
+
+
+def _assemble_report(
+    accumulator: AuditAccumulator,
+    sample: ScoredTwins,
+    where_result: Any,
+    *,
+    label_column: str | None,
+    confidence: float,
+    policy: Policy | None,
+    min_cell_size: int,
+    libraries: bool,
+    random_state: int,
+    n_boot: int,
+) -> AuditReport:
     twins = sample.twins
     attributes = twins.varied_attributes
     names = [a.name for a in attributes]
@@ -936,7 +997,7 @@ def report_from_accumulator(
     adjust_pvalues(counterfactual, cochran)
     metric_rows.extend(_counterfactual_rows(counterfactual, accumulator.scores))
     flipped, n = accumulator.flipped(), n_profiles
-    where = _where(accumulator, bins, random_state)
+    where = where_result()
     low, high = proportion_interval(flipped, n, confidence)
     metric_rows.append(
         metric_row(
