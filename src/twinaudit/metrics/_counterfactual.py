@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from twinaudit.exceptions import DataError
 from twinaudit.metrics._group import result_frame
 from twinaudit.metrics._stats import (
     benjamini_hochberg,
@@ -86,9 +87,23 @@ def comparisons(
 ) -> list[Comparison]:
     """Every comparison of a twins table whose variant columns are the product of
     ``values`` (in that order, last attribute fastest)."""
+    if not len(names) == len(values) == len(privileged):
+        raise DataError(
+            f"comparisons needs one list of values and one privileged value per "
+            f"attribute name. Got {len(names)} names, {len(values)} value lists and "
+            f"{len(privileged)} privileged values."
+        )
+    priv = []
+    for name, v, p in zip(names, values, privileged, strict=True):
+        listed = list(v)
+        if p not in listed:
+            raise DataError(
+                f"The privileged value {p!r} of {name!r} is not among its values "
+                f"{listed}; pass one of them."
+            )
+        priv.append(listed.index(p))
     shape = [len(v) for v in values]
     strides = [int(np.prod(shape[i + 1 :])) for i in range(len(shape))]
-    priv = [list(v).index(p) for v, p in zip(values, privileged, strict=True)]
     out = []
     for index, name in enumerate(names):
         others = [range(n) if i != index else [0] for i, n in enumerate(shape)]
