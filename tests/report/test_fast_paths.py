@@ -4,6 +4,9 @@ flipped profiles a column at a time, and the few-distinct-gaps probe."""
 
 from __future__ import annotations
 
+import pickle
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +18,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import twinaudit as ta
 from twinaudit.exceptions import DataError
+from twinaudit.metrics import _accumulator
 from twinaudit.metrics._accumulator import GapSummary, _few_distinct, _flipped
 from twinaudit.report import _report
 from twinaudit.scoring import _score
@@ -111,26 +115,57 @@ def test_other_models_and_few_rows_are_scored_in_one_call(tree, monkeypatch):
 
 
 def test_the_audit_is_the_same_with_and_without_its_threads(tree, monkeypatch):
-    monkeypatch.setattr(_score.os, "cpu_count", lambda: 1)
-    monkeypatch.setattr(_report.os, "cpu_count", lambda: 1)
+    for module in (_score.os, _report.os, _accumulator.os):
+        monkeypatch.setattr(module, "cpu_count", lambda: 1)
+    monkeypatch.setattr(_accumulator, "WHERE_SAMPLE", 500)  # bins from value counts
     slow = ta.audit(tree, spec(), n_pairs=4000, n_boot=50, libraries=False)
-    monkeypatch.setattr(_score.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(_report.os, "cpu_count", lambda: 2)
+    for module in (_score.os, _report.os, _accumulator.os):
+        monkeypatch.setattr(module, "cpu_count", lambda: 2)
     monkeypatch.setattr(_score, "SPLIT_ROWS_ABOVE", 100)
     monkeypatch.setattr(_report, "WHERE_THREAD_ABOVE", 100)
+    monkeypatch.setattr(_accumulator, "THREAD_ABOVE", 100)
     threads = []
-    original = _report._where
+    for module, name in ((_report, "_where"), (_accumulator._WhereSample, "add")):
+        original = getattr(module, name)
 
-    def spy(*args):
-        import threading
+        def spy(*args, _original=original):
+            threads.append(threading.current_thread().name)
+            return _original(*args)
 
-        threads.append(threading.current_thread().name)
-        return original(*args)
-
-    monkeypatch.setattr(_report, "_where", spy)
+        monkeypatch.setattr(module, name, spy)
     fast = ta.audit(tree, spec(), n_pairs=4000, n_boot=50, libraries=False)
-    assert len(threads) == 1 and threads[0].startswith("twinaudit-where")
+    assert sorted(t.split("_")[0] for t in threads) == [
+        "twinaudit-sample",
+        "twinaudit-where",
+    ]
     reports_equal(slow, fast)
+
+
+def test_an_error_in_the_sampling_thread_reaches_the_caller(tree, monkeypatch):
+    monkeypatch.setattr(_accumulator.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_accumulator, "THREAD_ABOVE", 1)
+
+    def broken(*args):
+        raise RuntimeError("sampling failed")
+
+    monkeypatch.setattr(_accumulator._WhereSample, "add", broken)
+    with pytest.raises(RuntimeError, match="sampling failed"):
+        ta.audit(tree, spec(), n_pairs=300, n_boot=0, libraries=False)
+
+
+def test_a_pickled_accumulator_carries_its_value_counts_not_its_chunk(tree):
+    twins = ta.generate(spec(), 700)
+    scored = _score.score(tree, twins)
+    accumulator = _report.new_accumulator(scored, None, False, 0)
+    _report.feed(accumulator, scored, None, 0)
+    assert accumulator._pending_counts is not None  # counted when needed
+    copy = pickle.loads(pickle.dumps(accumulator))
+    assert copy._pending_counts is None and accumulator._pending_counts is None
+    (income,) = copy.value_counts().values()
+    assert income.profiles.sum() == 700
+    expected = accumulator.value_counts()["Income"]
+    assert income.values.equals(expected.values)
+    np.testing.assert_array_equal(income.flips, expected.flips)
 
 
 def test_an_error_in_the_where_thread_reaches_the_caller(tree, monkeypatch):

@@ -31,7 +31,11 @@ the report is computed from the accumulated statistics alone, so the one-shot au
   profiles (their features and whether they flip), chosen by a seeded hash of the
   pair's position, so the same profiles are kept whatever the chunking (bottom-k
   sampling, mergeable). With at most ``WHERE_SAMPLE`` profiles it holds them all and
-  the view is exact; beyond, its bins and rules count the sampled profiles.
+  the view is exact; beyond, the rules and the quantile edges come from the sample,
+  and the bins count every profile from :class:`ValueCounts`: per feature, the
+  profiles and flips of each distinct value (exact and mergeable while a feature
+  has at most :data:`EXACT_VALUES` distinct values; beyond, its bins count the
+  sample).
 
 Floating-point sums of score gaps agree across chunkings to rounding (the order of
 additions differs); every count is exact.
@@ -41,6 +45,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,12 +60,17 @@ from twinaudit.metrics._stats import mcnemar_exact, proportion_interval
 __all__ = [
     "DISTINCT_GAPS",
     "EXACT_GAPS",
+    "EXACT_VALUES",
     "SKETCH_ACCURACY",
     "WHERE_SAMPLE",
     "AuditAccumulator",
     "GapSummary",
     "ObservedChunk",
+    "ValueCounts",
 ]
+
+#: Profiles in a chunk from which its where sample is drawn on a second thread.
+THREAD_ABOVE = 200_000
 
 #: Profiles per comparison up to which every score gap is kept (8 bytes each).
 EXACT_GAPS = 1_000_000
@@ -544,6 +554,89 @@ class _WhereSample:
         self.profiles = profiles.iloc[keep].reset_index(drop=True)
 
 
+# -- exact bin counts -----------------------------------------------------------------
+#: Distinct values of a feature up to which its profiles and flips are counted
+#: value by value (exact bins of "where the bias lives" over every profile); a
+#: feature with more (an identifier, a continuous measure) is binned on the sample.
+EXACT_VALUES = 1 << 18
+
+
+@dataclass
+class ValueCounts:
+    """Mergeable profiles and flips per distinct value of one feature; ``values``
+    holds one missing entry (``None``/``nan``/``NaT``) when some profile misses it.
+    ``None`` once the feature has more than :data:`EXACT_VALUES` distinct values."""
+
+    values: pd.Index
+    profiles: np.ndarray
+    flips: np.ndarray
+
+    @classmethod
+    def of(cls, column: pd.Series, flipped: np.ndarray) -> ValueCounts | None:
+        plain = (
+            isinstance(column.dtype, np.dtype)
+            and column.dtype.kind in "iu"
+            and column.dtype != np.uint64
+        )
+        raw = column.to_numpy().astype(np.int64, copy=False) if plain else None
+        if raw is not None and len(raw):
+            low, high = int(raw.min()), int(raw.max())
+            if high - low < max(4 * len(raw), 1024):  # integers: count by value
+                # One count of 2 * value + flipped gives both tallies; values
+                # from 0 need no shift.
+                start = 0 if low >= 0 and high < max(4 * len(raw), 1024) else low
+                code = np.left_shift(raw - start if start else raw, 1)
+                code |= flipped
+                both = np.bincount(code, minlength=2 * (high - start + 1))
+                flips = both[1::2]
+                profiles = both[0::2] + flips
+                present = np.flatnonzero(profiles)
+                values = pd.Index(present + start, dtype=column.dtype)
+                return cls._capped(values, profiles[present], flips[present])
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        codes = np.asarray(codes, dtype=np.int64)
+        profiles = np.bincount(codes, minlength=len(uniques))
+        flips = np.bincount(codes[flipped], minlength=len(uniques))
+        return cls._capped(pd.Index(uniques), profiles, flips)
+
+    @classmethod
+    def _capped(
+        cls, values: pd.Index, profiles: np.ndarray, flips: np.ndarray
+    ) -> ValueCounts | None:
+        if len(values) > EXACT_VALUES:
+            return None
+        return cls(values, profiles.astype(np.int64), flips.astype(np.int64))
+
+    def merge(self, other: ValueCounts | None) -> ValueCounts | None:
+        if other is None:
+            return None
+        values = self.values.append(other.values)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        size = len(uniques)
+        profiles = np.bincount(
+            codes, np.concatenate([self.profiles, other.profiles]), size
+        )
+        flips = np.bincount(codes, np.concatenate([self.flips, other.flips]), size)
+        # bincount's float64 sums are exact below 2**53 profiles.
+        return ValueCounts._capped(pd.Index(uniques), profiles, flips)
+
+
+def _value_counts(
+    frame: pd.DataFrame, columns: Sequence[str], m: int, flipped: np.ndarray
+) -> dict[str, ValueCounts | None]:
+    return {c: ValueCounts.of(frame[c].iloc[::m], flipped) for c in columns}
+
+
+def _merge_counts(
+    mine: dict[str, ValueCounts | None], theirs: dict[str, ValueCounts | None]
+) -> dict[str, ValueCounts | None]:
+    out: dict[str, ValueCounts | None] = {}
+    for c in mine:
+        a, b = mine[c], theirs.get(c)
+        out[c] = None if a is None or b is None else a.merge(b)
+    return out
+
+
 # -- the accumulator ------------------------------------------------------------------
 @dataclass(frozen=True)
 class ObservedChunk:
@@ -629,6 +722,9 @@ class AuditAccumulator:
         self._observed_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._top_features: dict[int, dict[str, Any]] = {}
         self._where = _WhereSample(self.where_size, int(random_state))
+        self._value_counts: dict[str, ValueCounts | None] | None = None
+        self._counts_lost = False  # a chunk came without its frame
+        self._pending_counts: tuple[pd.DataFrame, np.ndarray] | None = None
 
     # -- feeding ------------------------------------------------------------------
     def update(
@@ -662,6 +758,46 @@ class AuditAccumulator:
             )
         start = self.n_profiles if offset is None else int(offset)
         n = decisions.shape[0]
+        # The where sample (a hash of every position, numpy without the GIL) is
+        # drawn on a second thread for large chunks while this one counts.
+        if frame is None:
+            self._count(decisions, scores, start, n, frame, observed)
+        elif n >= THREAD_ABOVE and (os.cpu_count() or 1) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(1, thread_name_prefix="twinaudit-sample") as pool:
+                sampling = pool.submit(
+                    self._where.add,
+                    frame,
+                    self.where_columns,
+                    self.n_variants,
+                    decisions,
+                    start,
+                )
+                self._count(decisions, scores, start, n, frame, observed)
+                sampling.result()
+        else:
+            columns, m = self.where_columns, self.n_variants
+            self._where.add(frame, columns, m, decisions, start)
+            self._count(decisions, scores, start, n, frame, observed)
+        if frame is not None:
+            # Counted when next needed (the next chunk, a merge, the report): an
+            # audit's report counts them on its second thread.
+            self._settle_counts()
+            self._pending_counts = (frame, decisions)
+        elif n:
+            self._counts_lost = True
+        self.n_profiles += n
+
+    def _count(
+        self,
+        decisions: np.ndarray,
+        scores: np.ndarray | None,
+        start: int,
+        n: int,
+        frame: pd.DataFrame | None,
+        observed: ObservedChunk | None,
+    ) -> None:
         self._patterns.add(decisions)
         if scores is not None:
             for k, item in enumerate(self.comparisons):
@@ -687,11 +823,6 @@ class AuditAccumulator:
                 self._observed_rows.append(
                     (observed.theil_codes, observed.y_pred, observed.y_true)
                 )
-        if frame is not None:
-            self._where.add(
-                frame, self.where_columns, self.n_variants, decisions, start
-            )
-        self.n_profiles += n
 
     def _keep_top_features(self, frame: pd.DataFrame, start: int, n: int) -> None:
         wanted = {
@@ -729,6 +860,17 @@ class AuditAccumulator:
         self._top_features.update(other._top_features)
         self._prune_top_features()
         self._where.merge(other._where)
+        self._settle_counts()
+        other._settle_counts()
+        if other.n_profiles:
+            if other._value_counts is None or other._counts_lost:
+                self._counts_lost = True
+            elif self._value_counts is None:
+                self._value_counts = other._value_counts
+            else:
+                self._value_counts = _merge_counts(
+                    self._value_counts, other._value_counts
+                )
         self.n_profiles += other.n_profiles
         return self
 
@@ -897,6 +1039,35 @@ class AuditAccumulator:
                 "undefined",
             ],
         )
+
+    def _settle_counts(self) -> None:
+        """Count the values of the chunk kept for later."""
+        if self._pending_counts is None:
+            return
+        frame, decisions = self._pending_counts
+        self._pending_counts = None
+        counts = _value_counts(
+            frame, self.where_columns, self.n_variants, _flipped(decisions)
+        )
+        self._value_counts = (
+            counts
+            if self._value_counts is None
+            else _merge_counts(self._value_counts, counts)
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (for Dask) with the kept chunk counted, not the chunk itself."""
+        self._settle_counts()
+        return self.__dict__.copy()
+
+    def value_counts(self) -> dict[str, ValueCounts]:
+        """Per where column with at most :data:`EXACT_VALUES` distinct values, its
+        profiles and flips per value over every profile (empty when a chunk came
+        without its frame)."""
+        self._settle_counts()
+        if self._counts_lost or self._value_counts is None:
+            return {}
+        return {c: v for c, v in self._value_counts.items() if v is not None}
 
     def where_sample(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray] | None:
         """The kept profiles (features), whether each flips, and their positions."""

@@ -143,6 +143,7 @@ def where_bias_lives(
     min_profiles: int | None = None,
     top: int = 10,
     random_state: int = 0,
+    counts: Mapping[Any, tuple[pd.Index, np.ndarray, np.ndarray]] | None = None,
 ) -> Where:
     """Describe which base profiles flip: flip rate by feature bin, tree rules, and
     the largest score gaps.
@@ -178,6 +179,13 @@ def where_bias_lives(
     random_state : int, default 0
         Seeds the tree (ties between equally good splits) and the sample it is
         fitted on beyond ``TREE_SAMPLE`` profiles.
+    counts : mapping, optional
+        For ``profiles`` that are a sample of a larger population: per feature,
+        its distinct values over the whole population (one missing value at
+        most) with the profiles and flips holding each. Those features' bins
+        are counted on the population (their edges still come from
+        ``profiles``, the categories shown by themselves from the population's
+        support); the rules describe ``profiles``.
 
     Returns
     -------
@@ -231,7 +239,21 @@ def where_bias_lives(
                 "categorical and is binned one bin per value; remove "
                 f"{feat.name!r} from bins."
             )
-        bin_rows.extend(_bin_rows(feat, edges_for[feat.name], flips, sample))
+        population = None if counts is None else counts.get(feat.name)
+        if population is None:
+            bin_rows.extend(_bin_rows(feat, edges_for[feat.name], flips, sample))
+        else:
+            rows = _population_bin_rows(
+                frame[feat.name],
+                feat,
+                population,
+                edges_for[feat.name],
+                sample,
+                min_leaf / n,
+            )
+            if rows is None:  # values the column's type cannot hold: the sample
+                rows = _bin_rows(feat, edges_for[feat.name], flips, sample)
+            bin_rows.extend(rows)
     rule_rows = _rules(features, flips, sample, max_depth, min_leaf, int(random_state))
     return Where(
         bins=pd.DataFrame(bin_rows, columns=list(BIN_COLUMNS)).astype(
@@ -443,11 +465,17 @@ def _feature(column: pd.Series, name: Any, min_leaf: int) -> _Feature:
     return _category(column, name, min_leaf)
 
 
-def _category(column: pd.Series, name: Any, min_leaf: int) -> _Feature:
+def _category(
+    column: pd.Series, name: Any, min_leaf: int, weights: np.ndarray | None = None
+) -> _Feature:
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     codes = np.asarray(codes, dtype=np.int64)
     missing = codes < 0
-    counts = np.bincount(codes[~missing], minlength=len(uniques))
+    counts = np.bincount(
+        codes[~missing],
+        None if weights is None else weights[~missing],
+        minlength=len(uniques),
+    )
     # A category is shown (and split on) by itself when it holds enough profiles;
     # one held by a single profile says nothing about a population (an identifier).
     candidates = np.flatnonzero(counts >= max(min_leaf, 2))
@@ -464,7 +492,7 @@ def _category(column: pd.Series, name: Any, min_leaf: int) -> _Feature:
     if other.any():
         out[other] = len(levels)
         levels.append(OTHER)
-    if missing.any():
+    if missing.any() and (weights is None or weights[missing].sum() > 0):
         out[missing] = len(levels)
         levels.append(MISSING)
     return _Feature(
@@ -485,23 +513,76 @@ def _display_order(kept: list[int], values: list[Any], dtype: Any) -> list[int]:
 # -- bins -------------------------------------------------------------------------
 
 
+def _population_bin_rows(
+    column: pd.Series,
+    sampled: _Feature,
+    population: tuple[pd.Index, np.ndarray, np.ndarray],
+    spec: int | np.ndarray,
+    sample: np.ndarray,
+    support: float,
+) -> list[dict[str, Any]] | None:
+    """:func:`_bin_rows` counted on a population given as distinct values with the
+    profiles and flips holding each; quantile edges from the sampled feature, and
+    categories shown by themselves from the same share of profiles (``support``)
+    as on the sample. ``None`` where the values do not fit the column's type."""
+    values, profiles, flips = population
+    weights = np.asarray(profiles, dtype=np.int64)
+    keep = weights > 0
+    try:
+        distinct = pd.Series(values[keep], dtype=column.dtype)
+    except (TypeError, ValueError):
+        return None
+    weights, flip_weights = weights[keep], np.asarray(flips, dtype=np.int64)[keep]
+    if sampled.kind == "category":
+        min_leaf = max(1, math.ceil(support * int(weights.sum())))
+        feat = _category(distinct, sampled.name, min_leaf, weights)
+    else:
+        feat = _feature(distinct, sampled.name, 1)
+    if feat.kind != sampled.kind:
+        return None
+    picked = sampled.values[sample][~sampled.missing[sample]]
+    return _bin_rows(
+        feat, spec, None, None, weights=(weights, flip_weights), picked=picked
+    )
+
+
 def _bin_rows(
-    feat: _Feature, spec: int | np.ndarray, flips: np.ndarray, sample: np.ndarray
+    feat: _Feature,
+    spec: int | np.ndarray,
+    flips: np.ndarray | None,
+    sample: np.ndarray | None,
+    *,
+    weights: tuple[np.ndarray, np.ndarray] | None = None,
+    picked: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
+    """Rows of the bins table of one feature: one row a profile (``flips``), or
+    one row a distinct value held by ``weights = (profiles, flips)`` profiles,
+    with quantile edges from ``picked`` values."""
+    if weights is None:
+        assert flips is not None
+        held = flipped_by = None
+    else:
+        held, flipped_by = weights
     if feat.kind == "category":
         if feat.levels == [OTHER]:
             return []  # every value is rare (an identifier): nothing to show
         size = len(feat.levels)
         none = [np.nan] * size
-        profiles = np.bincount(feat.values, minlength=size)
-        flipped = np.bincount(feat.values[flips], minlength=size)
+        if held is None:
+            profiles = np.bincount(feat.values, minlength=size)
+            flipped = np.bincount(feat.values[flips], minlength=size)
+        else:
+            profiles = _exact(np.bincount(feat.values, held, minlength=size))
+            flipped = _exact(np.bincount(feat.values, flipped_by, minlength=size))
         return _rows(feat, feat.levels, none, none, profiles, flipped)
     present = ~feat.missing
     x = feat.values[present]
     if isinstance(spec, np.ndarray):
         edges = _user_edges(feat, spec)
     elif len(x):
-        picked = feat.values[sample][~feat.missing[sample]]
+        if picked is None:
+            assert sample is not None
+            picked = feat.values[sample][~feat.missing[sample]]
         edges = _quantile_edges(feat, x, picked, spec)
     else:
         edges = feat.values[:0]
@@ -541,11 +622,22 @@ def _bin_rows(
     labels.append(MISSING)
     lows.append(np.nan)
     highs.append(np.nan)
-    missing = [int(feat.missing.sum()), int((feat.missing & flips).sum())]
-    profiles = np.asarray([*_interval_counts(x, edges), missing[0]])
-    flipped = np.asarray(
-        [*_interval_counts(feat.values[present & flips], edges), missing[1]]
-    )
+    if held is None:
+        assert flips is not None
+        missing = [int(feat.missing.sum()), int((feat.missing & flips).sum())]
+        profiles = np.asarray([*_interval_counts(x, edges), missing[0]])
+        flipped = np.asarray(
+            [*_interval_counts(feat.values[present & flips], edges), missing[1]]
+        )
+    else:
+        assert flipped_by is not None
+        missing = [int(held[~present].sum()), int(flipped_by[~present].sum())]
+        profiles = np.asarray(
+            [*_weighted_interval_counts(x, held[present], edges), missing[0]]
+        )
+        flipped = np.asarray(
+            [*_weighted_interval_counts(x, flipped_by[present], edges), missing[1]]
+        )
     rows = _rows(feat, labels, lows, highs, profiles, flipped)
     # Bins inside the range are always shown; the others only when they hold
     # profiles (values outside the user's edges, missing values).
@@ -568,6 +660,30 @@ def _interval_counts(x: np.ndarray, edges: np.ndarray) -> list[int]:
     bins = [at_least[i] - at_least[i + 1] for i in range(len(edges) - 2)]
     bins.append(at_least[max(len(edges) - 2, 0)] - above)  # the closed last bin
     return [len(x) - at_least[0], *bins, above]
+
+
+def _weighted_interval_counts(
+    x: np.ndarray, weights: np.ndarray, edges: np.ndarray
+) -> list[int]:
+    """:func:`_interval_counts` of values ``x`` held ``weights`` times each."""
+    if not len(edges):
+        return [0, 0]
+    order = np.argsort(x, kind="stable")
+    ordered = x[order]
+    total = int(weights.sum())
+    held = np.concatenate([[0], np.cumsum(weights[order], dtype=np.int64)])
+    at_least = [
+        total - int(held[i]) for i in np.searchsorted(ordered, edges, side="left")
+    ]
+    above = total - int(held[np.searchsorted(ordered, edges[-1], side="right")])
+    bins = [at_least[i] - at_least[i + 1] for i in range(len(edges) - 2)]
+    bins.append(at_least[max(len(edges) - 2, 0)] - above)  # the closed last bin
+    return [total - at_least[0], *bins, above]
+
+
+def _exact(counts: np.ndarray) -> np.ndarray:
+    """Integer counts from bincount's float64 sums of integer weights."""
+    return np.rint(counts).astype(np.int64)
 
 
 def _rows(

@@ -29,6 +29,7 @@ from twinaudit.metrics import (
     Grouping,
     ObservedChunk,
     Where,
+    _accumulator,
     adjust_pvalues,
     cell_counts,
     comparisons,
@@ -511,12 +512,13 @@ def audit(
     chunk_size : int, optional
         Stream the audit: generate (or slice), score and accumulate this many pairs
         at a time, in memory bounded by the chunk, on ``n_jobs`` threads. The
-        result equals the one-shot audit's (counts to the last bit); "where the
-        bias lives" describes a uniform sample of at most 100,000 profiles (the
-        same however the audit is chunked), and ``report.scored`` holds the first
-        10,000 pairs. Default: one chunk (``backend="local"``), except for a
-        spec audited for more than 1,000,000 pairs, which streams in chunks of
-        500,000 so that memory does not grow with ``n_pairs``.
+        result equals the one-shot audit's (counts to the last bit); the rules
+        of "where the bias lives" describe a uniform sample of at most 100,000
+        profiles (the same however the audit is chunked; its bins count every
+        profile), and ``report.scored`` holds the first 10,000 pairs. Default:
+        one chunk (``backend="local"``), except for a spec audited for more
+        than 1,000,000 pairs, which streams in chunks of 500,000 so that memory
+        does not grow with ``n_pairs``.
     n_jobs : int, optional
         Threads scoring chunks of a streamed audit (default: one per core).
     backend : {"local", "dask"}
@@ -1016,11 +1018,21 @@ def _assemble_report(
     metrics = result_frame(metric_rows, list(metric_rows[0]))
     notes = (*sample.notes, *dict.fromkeys(metrics["undefined"].dropna().tolist()))
     if n > accumulator.where_size:
+        exact = set(accumulator.value_counts())
+        shown = list(dict.fromkeys(where.bins["feature"])) if where is not None else []
+        sampled = [f for f in shown if f not in {str(c) for c in exact}]
         notes += (
-            f"Where the bias lives describes a uniform sample of "
-            f"{accumulator.where_size:,} of the {n:,} base profiles (the same "
-            "profiles however the audit is chunked); every other number counts "
-            "all of them.",
+            f"Where the bias lives: the rules and the quantile edges describe a "
+            f"uniform sample of {accumulator.where_size:,} of the {n:,} base "
+            "profiles (the same profiles however the audit is chunked); "
+            + (
+                "the bins count every profile."
+                if not sampled
+                else f"the bins of {', '.join(sampled)} (more than "
+                f"{_accumulator.EXACT_VALUES:,} distinct values) count the sample, "
+                "the others every profile."
+            )
+            + " Every other number counts all of them.",
         )
     undefined = tuple(dict.fromkeys(metrics["undefined"].dropna().tolist()))
     if undefined:
@@ -1079,8 +1091,21 @@ def _where(
         # A text column with a value per profile is an identifier, not a trait.
         if text and series.nunique() > max(50, len(series) // 2):
             profiles = profiles.drop(columns=[column])
+    counts = None
+    if accumulator.n_profiles > len(profiles):  # a sample: count bins on everyone
+        counts = {
+            c: (v.values, v.profiles, v.flips)
+            for c, v in accumulator.value_counts().items()
+            if c in profiles.columns
+        }
     where = where_bias_lives(
-        profiles, flipped, None, bins=bins, top=top, random_state=random_state
+        profiles,
+        flipped,
+        None,
+        bins=bins,
+        top=top,
+        random_state=random_state,
+        counts=counts,
     )
     if not accumulator.scores:
         return where
