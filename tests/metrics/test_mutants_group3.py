@@ -5,6 +5,7 @@ have), and comparisons refuse attribute lists that do not line up."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from twinaudit.exceptions import DataError
@@ -52,3 +53,17 @@ def test_comparisons_of_two_attributes_by_hand():
     found = {(c.attribute, c.group): c.columns for c in items}
     assert found[("a", 0)] == ((2, 0), (3, 1))
     assert found[("b", "y")] == ((1, 0), (3, 2))
+
+
+def test_a_row_without_a_key_gets_nan_as_pandas_gives_it():
+    from twinaudit.metrics._group import result_frame
+
+    frame = result_frame([{"a": 1, "b": "x"}, {"a": 2}], ["a", "b"])
+    expected = pd.DataFrame(
+        [{"a": 1, "b": "x"}, {"a": 2}], columns=["a", "b"], dtype=object
+    )
+    assert frame["b"].iloc[0] == "x"
+    missing = frame["b"].iloc[1]
+    assert missing is not None and isinstance(missing, float) and np.isnan(missing)
+    assert expected["b"].iloc[1] is not None and np.isnan(expected["b"].iloc[1])
+    assert frame["a"].tolist() == [1, 2] and frame["a"].dtype == np.int64
