@@ -197,22 +197,24 @@ def test_value_counts_merge_to_the_counts_of_the_whole(items, data):
     assert table(whole) == expected
 
 
+def by_value(counts: ValueCounts) -> dict:
+    """value -> (profiles, flips)"""
+    rows = zip(
+        counts.values.tolist(),
+        counts.profiles.tolist(),
+        counts.flips.tolist(),
+        strict=True,
+    )
+    return {v: (p, f) for v, p, f in rows}
+
+
 @pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint32])
 def test_integer_value_counts_by_offset_equal_a_hand_count(dtype):
     column = pd.Series(np.array([5, 3, 5, 9, 3, 5], dtype=dtype))
     flipped = np.array([True, False, False, True, True, True])
     counts = ValueCounts.of(column, flipped)
     assert counts.values.dtype == np.dtype(dtype)
-    table = {
-        v: (p, f)
-        for v, p, f in zip(
-            counts.values.tolist(),
-            counts.profiles.tolist(),
-            counts.flips.tolist(),
-            strict=True,
-        )
-    }
-    assert table == {3: (2, 1), 5: (3, 2), 9: (1, 1)}
+    assert by_value(counts) == {3: (2, 1), 5: (3, 2), 9: (1, 1)}
 
 
 def test_more_distinct_values_than_the_limit_give_none(monkeypatch):
@@ -238,15 +240,7 @@ def test_integer_extremes_are_counted_exactly(dtype, items):
     column = pd.Series(np.array(items, dtype=dtype))
     flipped = np.arange(len(items)) % 2 == 0
     counts = ValueCounts.of(column, flipped)
-    got = {
-        v: (p, f)
-        for v, p, f in zip(
-            counts.values.tolist(),
-            counts.profiles.tolist(),
-            counts.flips.tolist(),
-            strict=True,
-        )
-    }
+    got = by_value(counts)
     expected: dict = {}
     for value, flip in zip(items, flipped, strict=True):
         p, f = expected.get(value, (0, 0))
