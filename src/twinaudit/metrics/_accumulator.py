@@ -622,9 +622,18 @@ class ValueCounts:
 
 
 def _value_counts(
-    frame: pd.DataFrame, columns: Sequence[str], m: int, flipped: np.ndarray
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    m: int,
+    flipped: np.ndarray,
+    dropped: frozenset[str] = frozenset(),
 ) -> dict[str, ValueCounts | None]:
-    return {c: ValueCounts.of(frame[c].iloc[::m], flipped) for c in columns}
+    """Each column's value counts over the chunk's profiles (``None`` for the
+    ``dropped`` ones, which had too many values already)."""
+    return {
+        c: None if c in dropped else ValueCounts.of(frame[c].iloc[::m], flipped)
+        for c in columns
+    }
 
 
 def _merge_counts(
@@ -1046,8 +1055,11 @@ class AuditAccumulator:
             return
         frame, decisions = self._pending_counts
         self._pending_counts = None
+        dropped = frozenset(
+            c for c, v in (self._value_counts or {}).items() if v is None
+        )
         counts = _value_counts(
-            frame, self.where_columns, self.n_variants, _flipped(decisions)
+            frame, self.where_columns, self.n_variants, _flipped(decisions), dropped
         )
         self._value_counts = (
             counts
