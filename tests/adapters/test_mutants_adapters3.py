@@ -1,6 +1,6 @@
-"""AIF360's Theil index works inside a caller's ``np.errstate(all="raise")``: its
-0 * log(0) terms (a false negative has benefit 0) are nan inside AIF360, which
-twinaudit lets happen, not a FloatingPointError."""
+"""AIF360's Theil index works inside a caller's ``np.errstate(all="raise")``: a
+defined index is AIF360's value, and an undefined one (every benefit 0, so AIF360
+divides 0 by 0) is nan, not a FloatingPointError."""
 
 from __future__ import annotations
 
