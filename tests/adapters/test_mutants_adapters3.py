@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from twinaudit.adapters._aif360 import aif360_theil_index
+from twinaudit.adapters._fairlearn import fairlearn_group_metrics
 
 
 def test_theil_index_inside_a_raising_errstate():
@@ -30,3 +31,48 @@ def test_undefined_theil_index_is_nan_inside_a_raising_errstate():
     with np.errstate(all="raise"):
         value = aif360_theil_index(group, np.zeros(4), np.ones(4))
     assert np.isnan(value)
+
+
+def cells_of(rows: list[tuple[int, int, int, int]], n_groups: int) -> np.ndarray:
+    """[group, decision, label] counts from (group, decision, label, count) rows."""
+    cells = np.zeros((n_groups, 2, 2), dtype=np.int64)
+    for g, d, y, count in rows:
+        cells[g, d, y] += count
+    return cells
+
+
+def test_fairlearn_leaves_out_empty_groups_and_keeps_one_row_groups():
+    # Group "b" has no rows; group "c" has one row (favourable).
+    cells = cells_of([(0, 1, 0, 3), (0, 0, 0, 1), (2, 1, 0, 1)], 3)
+    out = fairlearn_group_metrics(cells, ["a", "b", "c"], labels=False)
+    assert set(out["by_group"]) == {"a", "c"}
+    assert out["by_group"]["a"]["selection_rate"] == 0.75
+    assert out["by_group"]["c"]["selection_rate"] == 1.0
+    assert out["demographic_parity_difference"] == 0.25
+    assert out["demographic_parity_ratio"] == 0.75
+
+
+def test_fairlearn_precision_of_a_group_without_favourable_decisions_is_nan():
+    # Group 1 gets no favourable decision: precision 0/0.
+    cells = cells_of(
+        [(0, 1, 1, 2), (0, 1, 0, 2), (0, 0, 1, 1), (1, 0, 1, 3), (1, 0, 0, 1)], 2
+    )
+    out = fairlearn_group_metrics(cells, [0, 1], labels=True)
+    assert out["by_group"][0]["precision"] == 0.5
+    assert np.isnan(out["by_group"][1]["precision"])
+    assert out["by_group"][1]["true_positive_rate"] == 0.0
+
+
+def test_fairlearn_metrics_inside_a_raising_errstate():
+    # No negatives in group 1 (its false positive rate is 0/0) and no favourable
+    # decision anywhere in group 1: divisions by zero inside Fairlearn.
+    cells = cells_of([(0, 1, 1, 2), (0, 0, 0, 2), (1, 0, 1, 4)], 2)
+    with np.errstate(all="raise"):
+        out = fairlearn_group_metrics(cells, ["x", "y"], labels=True)
+        twins = fairlearn_group_metrics(
+            cells_of([(0, 0, 0, 2), (1, 0, 0, 2)], 2), ["x", "y"], labels=False
+        )
+    assert out["by_group"]["x"]["true_positive_rate"] == 1.0
+    assert out["by_group"]["y"]["selection_rate"] == 0.0
+    assert np.isnan(twins["demographic_parity_ratio"])  # 0 / 0
+    assert twins["demographic_parity_difference"] == 0.0
