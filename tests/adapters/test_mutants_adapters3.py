@@ -76,3 +76,26 @@ def test_fairlearn_metrics_inside_a_raising_errstate():
     assert out["by_group"]["y"]["selection_rate"] == 0.0
     assert np.isnan(twins["demographic_parity_ratio"])  # 0 / 0
     assert twins["demographic_parity_difference"] == 0.0
+
+
+def test_the_aif360_dataset_names_the_privileged_code_of_a_three_valued_attribute():
+    # AIF360's default would take the highest code (2.0, value "c") as privileged.
+    import twinaudit as ta
+    from twinaudit.adapters import to_binary_label_dataset
+    from twinaudit.scoring import score
+
+    spec = ta.TwinSpec(
+        fields=[ta.Integer("income", 0, 100)],
+        protected=[ta.ProtectedAttribute("race", ["a", "b", "c"], privileged="b")],
+        seed=1,
+    )
+    scored = score(
+        lambda f: (f["income"] > 50).astype(int).to_numpy(),
+        ta.generate(spec, 20),
+        allow_unread=True,
+    )
+    data = to_binary_label_dataset(scored)
+    assert sorted(np.unique(data.protected_attributes).tolist()) == [0.0, 1.0, 2.0]
+    assert [a.tolist() for a in data.privileged_protected_attributes] == [[1.0]]
+    assert [a.tolist() for a in data.unprivileged_protected_attributes] == [[0.0, 2.0]]
+    assert (data.favorable_label, data.unfavorable_label) == (1.0, 0.0)
