@@ -1,0 +1,113 @@
+"""Scores from models that reach the edges of ``_scores``: no ``classes_`` attribute
+at all, a ``predict_proba`` that needs the sensitive features too, integer
+probabilities; and the warning points at the caller's line."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import twinaudit as ta
+from twinaudit.exceptions import TwinauditWarning
+from twinaudit.scoring import score
+
+SPEC = ta.TwinSpec(
+    fields=[ta.Integer("x", 0, 100)],
+    protected=[
+        ta.ProtectedAttribute(
+            "sex",
+            ["M", "F"],
+            privileged="M",
+            model_column="m",
+            encoding={"M": 1, "F": 0},
+        )
+    ],
+    seed=5,
+)
+
+
+@pytest.fixture(scope="module")
+def twins() -> ta.Twins:
+    return ta.generate(SPEC, 200)
+
+
+def share(frame: pd.DataFrame) -> np.ndarray:
+    """P(favourable): x / 100, plus 0.2 for men, capped at 1."""
+    return np.minimum(frame["x"].to_numpy() / 100 + 0.2 * frame["m"].to_numpy(), 1.0)
+
+
+class NoClassesAttribute:
+    """predict and predict_proba, and no classes_ attribute at all."""
+
+    def predict(self, X):
+        return (share(X) > 0.5).astype(int)
+
+    def predict_proba(self, X):
+        p = share(X)
+        return np.column_stack([1 - p, p])
+
+
+def test_a_model_without_a_classes_attribute_gets_no_scores_and_a_warning(twins):
+    with pytest.warns(TwinauditWarning, match="has predict_proba but no classes_"):
+        scored = score(NoClassesAttribute(), twins, features=["x", "m"])
+    assert scored.scores is None and scored.score_source is None
+
+
+def test_the_warning_points_at_the_callers_line(twins):
+    class NoClasses(NoClassesAttribute):
+        classes_ = None
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        score(NoClasses(), twins, features=["x", "m"])
+    (warning,) = [w for w in caught if issubclass(w.category, TwinauditWarning)]
+    assert warning.filename == __file__
+
+
+class SensitiveAtPredictTime:
+    """Like Fairlearn's ThresholdOptimizer, predict and predict_proba both need
+    the sensitive features: this one raises without them."""
+
+    requires_sensitive_features = True
+    classes_ = np.array([0, 1])
+
+    def _p(self, X, sensitive_features):
+        given = np.asarray(sensitive_features).ravel()
+        np.testing.assert_array_equal(given, X["m"].to_numpy())
+        return share(X)
+
+    def predict(self, X, sensitive_features):
+        return (self._p(X, sensitive_features) > 0.5).astype(int)
+
+    def predict_proba(self, X, sensitive_features):
+        p = self._p(X, sensitive_features)
+        return np.column_stack([1 - p, p])
+
+
+def test_predict_proba_gets_the_sensitive_features_too(twins):
+    scored = score(SensitiveAtPredictTime(), twins, features=["x", "m"])
+    frame = twins.frame.assign(m=(twins.codes("sex") == 0).astype(int))
+    np.testing.assert_allclose(scored.scores, share(frame))
+    assert scored.score_source == "predict_proba"
+
+
+class IntegerProbabilities:
+    """predict_proba as nested lists of integers (hard 0/1 probabilities)."""
+
+    classes_ = np.array([0, 1])
+
+    def predict(self, X):
+        return (share(X) > 0.5).astype(int)
+
+    def predict_proba(self, X):
+        hard = self.predict(X).tolist()
+        return [[1 - h, h] for h in hard]
+
+
+def test_integer_probabilities_become_float_scores(twins):
+    scored = score(IntegerProbabilities(), twins, features=["x", "m"])
+    assert scored.scores.dtype == np.float64
+    np.testing.assert_array_equal(scored.scores, scored.y_pred.astype(float))
