@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import twinaudit as ta
-from twinaudit.exceptions import TwinauditWarning
+from twinaudit.exceptions import ModelError, TwinauditWarning
 from twinaudit.scoring import score
 
 SPEC = ta.TwinSpec(
@@ -111,3 +111,94 @@ def test_integer_probabilities_become_float_scores(twins):
     scored = score(IntegerProbabilities(), twins, features=["x", "m"])
     assert scored.scores.dtype == np.float64
     np.testing.assert_array_equal(scored.scores, scored.y_pred.astype(float))
+
+
+def test_many_mixed_labels_are_shown_sorted_by_type_then_value(twins):
+    # Seven distinct labels of two types: the first five by (type name, value).
+    def many(frame):
+        x = frame["x"].to_numpy() % 7
+        labels = np.array([3, "b", 1, "a", 2, "c", 0], dtype=object)
+        return labels[x]
+
+    with pytest.raises(ModelError) as caught:
+        score(many, twins)
+    assert str(caught.value) == (
+        "The model many returned 7 distinct labels (e.g. [0, 1, 2, 3, 'a']); "
+        "twinaudit audits binary decisions. Wrap it so it returns 0/1 decisions "
+        "(threshold scores first)."
+    )
+
+
+def test_a_model_with_eight_classes_shows_the_first_six(twins):
+    class Eight:
+        classes_ = np.arange(8)
+
+        def predict(self, X):
+            return X["x"].to_numpy() % 8
+
+    with pytest.raises(ModelError) as caught:
+        score(Eight(), twins, features=["x", "m"])
+    assert str(caught.value) == (
+        "The model Eight has 8 classes [0, 1, 2, 3, 4, 5]; twinaudit audits binary "
+        "decisions. Audit a binary model, or wrap it to return "
+        "favourable/unfavourable decisions."
+    )
+
+
+def test_a_missing_favourable_label_lists_mixed_classes_sorted_by_type(twins):
+    class Mixed:
+        classes_ = np.array(["deny", 1], dtype=object)
+
+        def predict(self, X):
+            out = np.full(len(X), "deny", dtype=object)
+            out[X["x"].to_numpy() > 50] = 1
+            return out
+
+    with pytest.raises(ModelError) as caught:
+        score(Mixed(), twins, features=["x", "m"], favorable_label="approve")
+    message = str(caught.value)
+    assert message.startswith(
+        "favorable_label='approve' is not among the model's classes [1, 'deny']."
+    )
+    assert message.endswith(
+        "Pass one of them (the decision that favours the person, such as an approval)."
+    )
+
+
+def test_the_infinite_scores_message_in_full(twins):
+    class Unbounded:
+        classes_ = np.array([0, 1])
+
+        def predict(self, X):
+            return (X["x"].to_numpy() > 50).astype(int)
+
+        def decision_function(self, X):
+            return np.where(X["x"].to_numpy() > 90, np.inf, X["x"].to_numpy() - 50.0)
+
+    expected = int((twins.frame["x"] > 90).sum())
+    with pytest.raises(ModelError) as caught:
+        score(Unbounded(), twins, features=["x", "m"])
+    assert str(caught.value) == (
+        f"The model Unbounded's decision_function returned {expected} infinite "
+        "score(s) for 400 twins; score gaps between twins need finite scores. Wrap "
+        "the model in a callable returning its decisions to audit those alone."
+    )
+
+
+def test_the_unread_attribute_warning_points_at_the_callers_line():
+    # Through score() and through audit(): the user's line either way.
+    import twinaudit.datasets as data
+    from twinaudit.exceptions import UnreadAttributeWarning
+
+    history = data.loan_applications(200)
+    tree = data.loan_model(history)
+    twins = ta.from_frame(history, protected={"Gender": "Male"})
+    for call in (
+        lambda: score(tree, twins, allow_unread=True),
+        lambda: ta.audit(tree, twins, allow_unread=True, libraries=False, n_boot=0),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        unread = [w for w in caught if issubclass(w.category, UnreadAttributeWarning)]
+        assert unread and {w.filename for w in unread} == {__file__}

@@ -6,7 +6,6 @@ import contextlib
 import json
 import math
 import os
-import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from twinaudit._files import write_text
+from twinaudit._stack import caller_level
 from twinaudit.adapters._encoding import real_rows
 from twinaudit.exceptions import DataError, UndefinedMetricWarning, did_you_mean
 from twinaudit.generation import Twins, generate
@@ -1040,7 +1040,7 @@ def _assemble_report(
             f"{len(undefined)} metric(s) are undefined on this data and reported as "
             f"nan; the reasons are in report.notes (first: {undefined[0]})",
             UndefinedMetricWarning,
-            stacklevel=_caller_level(),
+            stacklevel=caller_level(),
         )
     return AuditReport(
         scored=sample,
@@ -1059,19 +1059,6 @@ def _assemble_report(
         policy=policy,
         notes=notes,
     )
-
-
-def _caller_level() -> int:
-    """The ``stacklevel`` of the first frame outside twinaudit, seen from the
-    function that calls this one (audit, streamed or not, or report_from_scored)."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
-        "twinaudit."
-    ):
-        frame = frame.f_back
-        level += 1
-    return level
 
 
 def _where(

@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from twinaudit._stack import caller_level
 from twinaudit.exceptions import (
     DataError,
     ModelError,
@@ -373,7 +374,7 @@ def _check_read(
                 f"{attribute.name!r} get the same decision, so its audit finds no "
                 f"bias by construction.{candidate}",
                 UnreadAttributeWarning,
-                stacklevel=3,
+                stacklevel=caller_level(),
             )
             continue
         raise ModelError(
@@ -693,7 +694,7 @@ def _scores(
             "tell which column scores the favourable decision; scores are left out. "
             "Give the model a classes_ attribute to include them.",
             TwinauditWarning,
-            stacklevel=3,
+            stacklevel=caller_level(),
         )
         return None, None
     labels = [_plain(v) for v in np.asarray(classes).tolist()]
