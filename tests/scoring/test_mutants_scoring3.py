@@ -5,6 +5,7 @@ probabilities; and the warning points at the caller's line."""
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,17 @@ def share(frame: pd.DataFrame) -> np.ndarray:
     return np.minimum(frame["x"].to_numpy() / 100 + 0.2 * frame["m"].to_numpy(), 1.0)
 
 
+def points_at_the_caller(warning: warnings.WarningMessage) -> bool:
+    """The warning names this file's line, never a line inside twinaudit. (Under
+    mutation testing a trampoline of mutmut's sits between this file and
+    twinaudit, and the first frame outside twinaudit is that trampoline.)"""
+    package = Path(ta.__file__).parent
+    where = Path(warning.filename)
+    if package in where.parents:
+        return False
+    return where == Path(__file__) or "mutmut" in where.parts
+
+
 class NoClassesAttribute:
     """predict and predict_proba, and no classes_ attribute at all."""
 
@@ -64,7 +76,7 @@ def test_the_warning_points_at_the_callers_line(twins):
         warnings.simplefilter("always")
         score(NoClasses(), twins, features=["x", "m"])
     (warning,) = [w for w in caught if issubclass(w.category, TwinauditWarning)]
-    assert warning.filename == __file__
+    assert points_at_the_caller(warning)
 
 
 class SensitiveAtPredictTime:
@@ -201,4 +213,4 @@ def test_the_unread_attribute_warning_points_at_the_callers_line():
             warnings.simplefilter("always")
             call()
         unread = [w for w in caught if issubclass(w.category, UnreadAttributeWarning)]
-        assert unread and {w.filename for w in unread} == {__file__}
+        assert unread and all(points_at_the_caller(w) for w in unread)
