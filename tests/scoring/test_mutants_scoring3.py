@@ -214,3 +214,14 @@ def test_the_unread_attribute_warning_points_at_the_callers_line():
             call()
         unread = [w for w in caught if issubclass(w.category, UnreadAttributeWarning)]
         assert unread and all(points_at_the_caller(w) for w in unread)
+
+
+@pytest.mark.parametrize("kind", [int, float, bool])
+def test_a_column_of_decisions_counts_as_one_decision_per_row(twins, kind):
+    def column(frame):
+        return (frame["x"].to_numpy() > 50).astype(kind).reshape(-1, 1)
+
+    scored = score(column, twins)
+    expected = (twins.frame["x"].to_numpy() > 50).astype(np.int8)
+    np.testing.assert_array_equal(scored.y_pred, expected)
+    assert scored.predictions.shape == (len(twins.frame),)
