@@ -225,3 +225,62 @@ def test_a_column_of_decisions_counts_as_one_decision_per_row(twins, kind):
     expected = (twins.frame["x"].to_numpy() > 50).astype(np.int8)
     np.testing.assert_array_equal(scored.y_pred, expected)
     assert scored.predictions.shape == (len(twins.frame),)
+
+
+def test_which_models_need_the_sensitive_features_at_predict_time():
+    from twinaudit.scoring._score import needs_sensitive_features
+
+    class Required:
+        def predict(self, X, sensitive_features):
+            return X
+
+    class Optional:
+        def predict(self, X, sensitive_features=None):
+            return X
+
+    class Plain:
+        def predict(self, X):
+            return X
+
+    class DeclaredNo(Required):
+        requires_sensitive_features = False
+
+    class DeclaredYes(Plain):
+        requires_sensitive_features = np.bool_(True)
+
+    class DeclaredText(Required):
+        requires_sensitive_features = "yes"  # not a bool: the signature decides
+
+    class NotCallable:
+        predict = None
+
+    assert needs_sensitive_features(Required())
+    assert not needs_sensitive_features(Optional())
+    assert not needs_sensitive_features(Plain())
+    assert not needs_sensitive_features(DeclaredNo())
+    assert needs_sensitive_features(DeclaredYes())
+    assert needs_sensitive_features(DeclaredText())
+    assert not needs_sensitive_features(NotCallable())
+    assert not needs_sensitive_features(lambda frame: frame)
+
+
+def test_the_sensitive_features_are_the_columns_the_model_names(twins):
+    seen = []
+
+    class Named(SensitiveAtPredictTime):
+        sensitive_feature_names_in_ = np.array(["m"], dtype=object)
+
+        def _p(self, X, sensitive_features):
+            seen.append(list(sensitive_features.columns))
+            return super()._p(X, sensitive_features)
+
+    score(Named(), twins, features=["x", "m"])
+    assert seen and all(columns == ["m"] for columns in seen)
+
+    class Missing(SensitiveAtPredictTime):
+        sensitive_feature_names_in_ = ("sex_code",)
+
+    with pytest.raises(
+        ModelError, match=r"reads sensitive feature\(s\) \['sex_code'\]"
+    ):
+        score(Missing(), twins, features=["x", "m"])
