@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
 import twinaudit as ta
+from twinaudit import _threads
 from twinaudit.exceptions import DataError
 from twinaudit.metrics import _accumulator
 from twinaudit.metrics._accumulator import GapSummary, _few_distinct, _flipped
@@ -70,7 +71,7 @@ def test_a_tree_scored_in_halves_on_two_threads_gives_the_same_probabilities(
     twins = ta.generate(spec(), 5001)  # odd rows per half: 15,003 rows
     X = _score.model_input(twins)[list(tree.feature_names_in_)]
     monkeypatch.setattr(_score, "SPLIT_ROWS_ABOVE", 1000)
-    monkeypatch.setattr(_score.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 2)
     calls = []
     original = DecisionTreeClassifier.predict_proba
 
@@ -87,7 +88,7 @@ def test_a_tree_scored_in_halves_on_two_threads_gives_the_same_probabilities(
 def test_other_models_and_few_rows_are_scored_in_one_call(tree, monkeypatch):
     twins = ta.generate(spec(), 600)
     X = _score.model_input(twins)[list(tree.feature_names_in_)]
-    monkeypatch.setattr(_score.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 2)
     logistic = LogisticRegression().fit(X, tree.predict(X))
     for model, limit in ((tree, 10**6), (logistic, 10), (tree, 10)):
         monkeypatch.setattr(_score, "SPLIT_ROWS_ABOVE", limit)
@@ -102,7 +103,7 @@ def test_other_models_and_few_rows_are_scored_in_one_call(tree, monkeypatch):
         monkeypatch.setattr(type(model), "predict_proba", original)
         expected = [1800] if (model is logistic or limit > 1800) else [900, 900]
         assert sorted(seen) == expected
-    monkeypatch.setattr(_score.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 1)
     seen = []
     original = DecisionTreeClassifier.predict_proba
     monkeypatch.setattr(
@@ -115,12 +116,10 @@ def test_other_models_and_few_rows_are_scored_in_one_call(tree, monkeypatch):
 
 
 def test_the_audit_is_the_same_with_and_without_its_threads(tree, monkeypatch):
-    for module in (_score.os, _report.os, _accumulator.os):
-        monkeypatch.setattr(module, "cpu_count", lambda: 1)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 1)
     monkeypatch.setattr(_accumulator, "WHERE_SAMPLE", 500)  # bins from value counts
     slow = ta.audit(tree, spec(), n_pairs=4000, n_boot=50, libraries=False)
-    for module in (_score.os, _report.os, _accumulator.os):
-        monkeypatch.setattr(module, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(_score, "SPLIT_ROWS_ABOVE", 100)
     monkeypatch.setattr(_report, "WHERE_THREAD_ABOVE", 100)
     monkeypatch.setattr(_accumulator, "THREAD_ABOVE", 100)
@@ -142,7 +141,7 @@ def test_the_audit_is_the_same_with_and_without_its_threads(tree, monkeypatch):
 
 
 def test_an_error_in_the_sampling_thread_reaches_the_caller(tree, monkeypatch):
-    monkeypatch.setattr(_accumulator.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(_accumulator, "THREAD_ABOVE", 1)
 
     def broken(*args):
@@ -169,7 +168,7 @@ def test_a_pickled_accumulator_carries_its_value_counts_not_its_chunk(tree):
 
 
 def test_an_error_in_the_where_thread_reaches_the_caller(tree, monkeypatch):
-    monkeypatch.setattr(_report.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(_report, "WHERE_THREAD_ABOVE", 1)
     with pytest.raises(DataError, match="bins") as threaded:
         ta.audit(tree, spec(), n_pairs=300, n_boot=0, libraries=False, bins=0)

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from twinaudit._threads import in_background, two_cores
 from twinaudit.metrics._counterfactual import _COLUMNS, Comparison, _gap_interval
 from twinaudit.metrics._group import result_frame
 from twinaudit.metrics._stats import mcnemar_exact, proportion_interval
@@ -771,24 +771,20 @@ class AuditAccumulator:
         # drawn on a second thread for large chunks while this one counts.
         if frame is None:
             self._count(decisions, scores, start, n, frame, observed)
-        elif n >= THREAD_ABOVE and (os.cpu_count() or 1) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(1, thread_name_prefix="twinaudit-sample") as pool:
-                sampling = pool.submit(
-                    self._where.add,
-                    frame,
-                    self.where_columns,
-                    self.n_variants,
-                    decisions,
-                    start,
-                )
-                self._count(decisions, scores, start, n, frame, observed)
-                sampling.result()
         else:
             columns, m = self.where_columns, self.n_variants
-            self._where.add(frame, columns, m, decisions, start)
-            self._count(decisions, scores, start, n, frame, observed)
+            with in_background(
+                self._where.add,
+                frame,
+                columns,
+                m,
+                decisions,
+                start,
+                threaded=n >= THREAD_ABOVE and two_cores(),
+                name="twinaudit-sample",
+            ) as sampled:
+                self._count(decisions, scores, start, n, frame, observed)
+                sampled()
         if frame is not None:
             # Counted when next needed (the next chunk, a merge, the report): an
             # audit's report counts them on its second thread.

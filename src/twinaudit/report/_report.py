@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +17,7 @@ import pandas as pd
 
 from twinaudit._files import write_text
 from twinaudit._stack import caller_level
+from twinaudit._threads import in_background, two_cores
 from twinaudit.adapters._encoding import real_rows
 from twinaudit.exceptions import DataError, UndefinedMetricWarning, did_you_mean
 from twinaudit.generation import Twins, generate
@@ -852,11 +852,14 @@ def report_from_accumulator(
     without the GIL) is computed on a second thread while this one computes the
     rest, when there is a second core and enough profiles to be worth it: the
     same result, sooner."""
-    threaded = (
-        accumulator.n_profiles >= WHERE_THREAD_ABOVE and (os.cpu_count() or 1) > 1
-    )
-    with _in_background(
-        _where, accumulator, bins, random_state, threaded=threaded
+    threaded = accumulator.n_profiles >= WHERE_THREAD_ABOVE and two_cores()
+    with in_background(
+        _where,
+        accumulator,
+        bins,
+        random_state,
+        threaded=threaded,
+        name="twinaudit-where",
     ) as where:
         return _assemble_report(
             accumulator,
@@ -874,24 +877,6 @@ def report_from_accumulator(
 
 #: Profiles from which "where the bias lives" runs on a second thread.
 WHERE_THREAD_ABOVE = 20_000
-
-
-@contextlib.contextmanager
-def _in_background(function: Any, *args: Any, threaded: bool = True) -> Iterator[Any]:
-    """A callable returning ``function(*args)``: started now on a thread of its
-    own (``threaded``), or called when asked for. The thread is joined on leaving,
-    whatever happens."""
-    if not threaded:
-        yield lambda: function(*args)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1, thread_name_prefix="twinaudit-where") as executor:
-        future = executor.submit(function, *args)
-        try:
-            yield future.result
-        finally:
-            future.cancel()
 
 
 def _assemble_report(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from twinaudit._stack import caller_level
+from twinaudit._threads import in_background, two_cores
 from twinaudit.exceptions import (
     DataError,
     ModelError,
@@ -624,17 +624,16 @@ def _predict_proba_on_cores(model: Any, X: Any) -> np.ndarray:
     if (
         type(model) is not DecisionTreeClassifier
         or n <= SPLIT_ROWS_ABOVE
-        or (os.cpu_count() or 1) < 2
+        or not two_cores()
         or not isinstance(X, pd.DataFrame)
     ):
         return model.predict_proba(X)
-    from concurrent.futures import ThreadPoolExecutor
-
     half = n // 2
-    with ThreadPoolExecutor(1, thread_name_prefix="twinaudit-score") as executor:
-        second = executor.submit(model.predict_proba, X.iloc[half:])
+    with in_background(
+        model.predict_proba, X.iloc[half:], name="twinaudit-score"
+    ) as second:
         first = model.predict_proba(X.iloc[:half])
-        return np.concatenate([first, second.result()])
+        return np.concatenate([first, second()])
 
 
 def _argmax_rows(proba: np.ndarray) -> np.ndarray:
