@@ -237,6 +237,12 @@ class AuditReport:
                 f"{source} has no {name!r} with twinaudit's definition "
                 f"({spec.definition}); sources for it: {have}."
             )
+        if source != "twinaudit" and self.metrics[source].isna().all():
+            raise DataError(
+                f"This report has no {source} values: the audit ran with "
+                "libraries=False. Audit with libraries=True (the default) to compare "
+                "with AIF360 and Fairlearn."
+            )
         if population is None:
             present = [p for p in spec.populations if p in self.populations]
             population = present[0] if present else spec.populations[0]
