@@ -1,6 +1,8 @@
 """Where the bias lives, where mutation testing found the tests silent: bin edges
 given with time zones, the words of the bin-edge error for dates, and the roundest
-instant a date split prints. Every expected value is worked out by hand."""
+instant a date split prints; which categories are shown by themselves, and how a
+category rule prints; bins counted on value counts. Every expected value is worked
+out by hand."""
 
 from __future__ import annotations
 
@@ -11,7 +13,15 @@ import pandas as pd
 import pytest
 
 from twinaudit.exceptions import DataError
-from twinaudit.metrics._where import _date_threshold, where_bias_lives
+from twinaudit.metrics._where import (
+    MAX_CATEGORIES,
+    MISSING,
+    OTHER,
+    _category_text,
+    _date_threshold,
+    _Feature,
+    where_bias_lives,
+)
 
 PARIS = pd.date_range("2020-01-01", periods=48, freq="h", tz="Europe/Paris")
 NAIVE = pd.date_range("2020-01-01", periods=48, freq="h")
@@ -77,7 +87,9 @@ def test_bad_date_edges_ask_for_dates(edges):
             f"The bin edges for 't' must be at least two increasing dates. Got {edges!r}."
         ),
     ):
-        where_bias_lives(pd.DataFrame({"t": NAIVE}), np.arange(48) < 6, bins={"t": edges})
+        where_bias_lives(
+            pd.DataFrame({"t": NAIVE}), np.arange(48) < 6, bins={"t": edges}
+        )
 
 
 def ns(text: str) -> int:
@@ -103,9 +115,7 @@ def ns(text: str) -> int:
         ("2020-01-01 10:07:01", "2020-01-01 10:07:05", "2020-01-01 10:07:03"),
     ],
 )
-def test_a_date_split_prints_the_roundest_instant_near_the_middle(
-    low, high, expected
-):
+def test_a_date_split_prints_the_roundest_instant_near_the_middle(low, high, expected):
     t = _date_threshold(ns(low), ns(high))
     assert type(t) is int
     assert t == ns(expected)
@@ -114,3 +124,93 @@ def test_a_date_split_prints_the_roundest_instant_near_the_middle(
 def test_a_date_split_one_nanosecond_wide_is_its_low_end():
     low = ns("2020-01-01 10:07:01.123456789")
     assert _date_threshold(low, low + 1) == low
+
+
+# -- categories shown by themselves -------------------------------------------------
+
+
+def category_bins(jobs, **options) -> list[tuple[str, int]]:
+    flipped = np.zeros(len(jobs), dtype=bool)
+    return bins(where_bias_lives(pd.DataFrame({"job": jobs}), flipped, **options))
+
+
+def test_a_category_needs_two_profiles_to_be_shown_by_itself():
+    # 13 profiles: a rule needs 1 profile, a category shown by itself 2
+    assert category_bins(["a"] * 10 + ["b"] * 2 + ["c"]) == [
+        ("a", 10),
+        ("b", 2),
+        (OTHER, 1),
+    ]
+
+
+def test_a_category_needs_min_profiles_to_be_shown_by_itself():
+    jobs = ["a"] * 10 + ["b"] * 3 + ["c"] * 2
+    assert category_bins(jobs, min_profiles=3) == [("a", 10), ("b", 3), (OTHER, 2)]
+
+
+def test_beyond_the_limit_the_most_common_categories_are_shown():
+    # The two first seen are the rarest: the 20 shown are the 20 most common.
+    names = [f"v{i:02d}" for i in range(MAX_CATEGORIES + 2)]
+    jobs = [*names[:2], *names[:2]] + [n for n in names[2:] for _ in range(3)]
+    shown = category_bins(jobs)
+    assert shown == [(n, 3) for n in names[2:]] + [(OTHER, 4)]
+
+
+def test_beyond_the_limit_ties_are_broken_by_name():
+    # 21 categories of 3 profiles, first seen in reverse order: v00..v19 shown.
+    names = [f"v{i:02d}" for i in range(MAX_CATEGORIES + 1)]
+    jobs = [n for n in reversed(names) for _ in range(3)]
+    assert category_bins(jobs) == [(n, 3) for n in names[:-1]] + [(OTHER, 3)]
+
+
+def test_a_category_rule_prints_the_half_without_other():
+    feat = _Feature(
+        "job",
+        "category",
+        np.zeros(4, np.int64),
+        np.zeros(4, bool),
+        levels=["a", "b", "c", OTHER],
+    )
+    # {c, (other)} and {a, b} are as short: the one without (other) is printed
+    assert _category_text(feat, {2, 3}) == "job not in {a, b}"
+    assert _category_text(feat, {0, 1}) == "job in {a, b}"
+    assert _category_text(feat, {3}) == "job = (other)"
+    assert _category_text(feat, {0, 1, 2}) == "job ≠ (other)"
+    plain = _Feature(
+        "job",
+        "category",
+        np.zeros(4, np.int64),
+        np.zeros(4, bool),
+        levels=["a", "b", "c", "d"],
+    )
+    assert _category_text(plain, {2, 3}) == "job in {c, d}"
+
+
+# -- bins counted on a population given as value counts -----------------------------
+
+
+def test_a_value_held_by_no_profile_is_no_bin():
+    sample = pd.DataFrame({"job": ["a", "b", "a", "b"]})
+    counts = {
+        "job": (pd.Index(["a", "b", "z"]), np.array([30, 20, 0]), np.array([3, 0, 0]))
+    }
+    where = where_bias_lives(
+        sample, np.array([True, False, False, False]), counts=counts
+    )
+    assert bins(where) == [("a", 30), ("b", 20)]
+
+
+def test_population_counts_keep_the_order_of_categories():
+    order = pd.CategoricalDtype(["low", "mid", "high"], ordered=True)
+    sample = pd.DataFrame({"level": pd.Series(["high", "low", "mid"] * 2, dtype=order)})
+    counts = {
+        "level": (
+            pd.Index(["high", "low", "mid"]),
+            np.array([5, 7, 9]),
+            np.array([1, 2, 3]),
+        )
+    }
+    where = where_bias_lives(sample, np.zeros(6, dtype=bool), counts=counts)
+    assert bins(where) == [("low", 7), ("mid", 9), ("high", 5)]
+    assert where.bins["flips"].tolist() == [2, 3, 1]
+    assert MISSING not in where.bins["bin"].tolist()

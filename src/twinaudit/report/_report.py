@@ -350,9 +350,10 @@ class AuditReport:
         return to_classification_datasets(self.scored, label, **kwargs)
 
     def to_metric_frame(self, **kwargs: Any) -> Any:
-        """A Fairlearn ``MetricFrame`` of the decisions by group: all twins, or,
-        with ``label_column=`` (default: the audit's labels), the factual rows
-        (see :func:`twinaudit.adapters.to_metric_frame`)."""
+        """A Fairlearn ``MetricFrame`` of the decisions by group: all twins by
+        default, or, with ``label_column=`` (for example the audit's
+        ``report.label_column``), the factual rows with their labels (see
+        :func:`twinaudit.adapters.to_metric_frame`)."""
         from twinaudit.adapters import to_metric_frame
 
         return to_metric_frame(self.scored, **kwargs)
