@@ -210,3 +210,35 @@ def test_user_edges_print_and_count_the_same(edges, expected):
     shown = [(r.bin, r.profiles) for r in where.bins.itertuples()]
     assert shown == expected
     check(frame, flipped, where)
+
+
+def test_a_split_of_the_missing_values_from_every_value_prints_is_missing():
+    """Found by the property above: a node split "every value / missing" taken on
+    the missing side printed the range tested above it ("(-0.004 < dec ≤ 0.007 or
+    missing) and day is missing", 1 profile) instead of "dec is missing", and so
+    overlapped a sibling rule that held 3 more profiles."""
+    dec = [-0.0, None, None, None, 0.015, -0.007, 0.001, None, -0.014, -0.004, 0.009]
+    dec += [-0.007, -0.018, 0.005, -0.005, 0.019, 0.007, -0.011, 0.012, None, 0.008]
+    dec += [-0.013, None, -0.003, -0.001, None, None, -0.001, None, 0.008, 0.004]
+    day = [None, "03-30 22", "04-06 04", "04-06 12", "03-11 22", "03-09 11"]
+    day += ["03-05 12", "03-07 04", None, "03-02 22", "03-09 17", "03-20 00"]
+    day += ["03-22 19", None, "03-22 21", "03-02 14", "03-22 20", "03-23 11"]
+    day += ["03-15 08", "03-05 15", "03-03 14", None, "03-19 20", "03-10 10"]
+    day += ["03-05 06", "03-12 21", None, "03-24 13", "03-23 09", "03-06 18", None]
+    num = [24, 37, 31, 37, None, 34, 11, 3, 0, 40, 13, 22, None, 40, 19, 40, 37, 23]
+    num += [None, 24, None, None, 45, 6, 17, 20, 29, 28, 49, 48, 48]
+    flips = [0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0]
+    flips += [0, 0, 1, 0, 0, 0, 0]
+    frame = pd.DataFrame(
+        {
+            "num": pd.array(num, dtype="Float64").astype(float),
+            "dec": pd.array(dec, dtype="Float64").astype(float),
+            "day": pd.to_datetime([None if d is None else f"2021-{d}:00" for d in day]),
+        }
+    )
+    flipped = np.asarray(flips, dtype=bool)
+    where = where_bias_lives(frame, flipped, bins=2, max_depth=4)
+    assert ("dec is missing and day is missing", 1, 1) in [
+        (r.rule, r.profiles, r.flips) for r in where.rules.itertuples()
+    ]
+    check(frame, flipped, where)

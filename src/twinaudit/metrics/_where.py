@@ -1033,6 +1033,7 @@ def _describe(path: list[tuple[_Split, bool]], usable: list[_Feature]) -> str:
     upper: dict[int, float] = {}
     lower: dict[int, float] = {}
     allow_missing: dict[int, bool] = {}
+    only_missing: set[int] = set()
     sets: dict[int, set[int]] = {}
     for split, left in path:
         j = split.feature
@@ -1046,6 +1047,9 @@ def _describe(path: list[tuple[_Split, bool]], usable: list[_Feature]) -> str:
         goes_missing = split.missing_left if left else not split.missing_left
         allow_missing[j] = allow_missing.get(j, True) and goes_missing
         if math.isinf(split.threshold):
+            # Every value goes left: the right side holds the missing ones alone.
+            if not left:
+                only_missing.add(j)
             continue
         if left:
             upper[j] = min(upper.get(j, math.inf), split.threshold)
@@ -1056,6 +1060,8 @@ def _describe(path: list[tuple[_Split, bool]], usable: list[_Feature]) -> str:
         feat = usable[j]
         if feat.kind == "category":
             parts.append(_category_text(feat, sets[j]))
+        elif j in only_missing:
+            parts.append(_range_text(feat, None, None, True))
         else:
             parts.append(
                 _range_text(
