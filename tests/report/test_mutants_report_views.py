@@ -131,3 +131,65 @@ def test_classification_datasets_need_labels(two):
     assert str(caught.value) == (
         "The audit had no labels; pass label_column=... or audit with y_true=."
     )
+
+
+def test_a_report_prints_its_model_pairs_flip_rate_and_populations(two, labelled):
+    for report, model, populations in [
+        (two, "refuse", "['twins']"),
+        (labelled[0], "<lambda>", "['twins', 'observed']"),
+    ]:
+        decisions = report.scored.decision_matrix()
+        flipped = (decisions != decisions[:, :1]).any(axis=1)
+        assert repr(report) == (
+            f"AuditReport(model={model}, pairs={len(flipped)}, "
+            f"flip_rate={flipped.mean():.3f}, populations={populations})"
+        )
+
+
+SPEC = TwinSpec(fields=[Integer("x", 0, 99)], protected=[SEX], seed=1)
+
+
+def sex_only(frame: pd.DataFrame) -> np.ndarray:
+    return ((frame["sex"] == "M") | (frame["x"] > 49)).astype(int).to_numpy()
+
+
+@pytest.mark.parametrize("chunk_size", [None, 40])
+def test_the_confidence_comes_from_the_argument_or_the_policy(chunk_size):
+    from twinaudit.report import Policy, Rule
+
+    policy = Policy([Rule("disparate_impact", min=0.8)], significance=0.1)
+    options = dict(n_pairs=100, n_boot=0, chunk_size=chunk_size)
+    assert audit(sex_only, SPEC, confidence=0.8, **options).confidence == 0.8
+    assert audit(sex_only, SPEC, policy=policy, **options).confidence == 0.9
+    with pytest.raises(DataError) as caught:
+        audit(sex_only, SPEC, policy=policy, confidence=0.95, **options)
+    assert str(caught.value) == (
+        "confidence=0.95 disagrees with the policy's significance 0.1; leave out "
+        "confidence= to use 0.9."
+    )
+
+
+@pytest.mark.parametrize("chunk_size", [None, 40])
+@pytest.mark.parametrize("name", ["min_cell_size", "n_boot", "random_state"])
+def test_bad_counts_name_themselves_also_when_streamed(chunk_size, name):
+    with pytest.raises(DataError) as caught:
+        audit(sex_only, SPEC, n_pairs=100, chunk_size=chunk_size, **{name: -1})
+    assert str(caught.value) == f"{name} must be a whole number >= 0. Got -1."
+
+
+def test_labels_that_are_all_unfavourable_are_accepted():
+    """Labels {0} are among the model's labels {0, 1}: no favourable outcome on
+    the rows is data, not an error (the rates built on it are undefined)."""
+    rng = np.random.default_rng(2)
+    rows = pd.DataFrame(
+        {"sex": rng.choice(["F", "M"], 80), "x": rng.integers(0, 100, 80)}
+    )
+    rows["label"] = 0
+    twins = from_frame(rows, protected={"sex": "M"})
+    with pytest.warns(UserWarning):
+        report = audit(sex_only, twins, y_true="label", n_boot=0)
+    tpr = report.metric("true_positive_rate", group="F", population="observed")
+    assert np.isnan(tpr) and tpr.undefined
+    rows["label"] = "no"
+    with pytest.raises(DataError, match="none is the favourable decision 1"):
+        audit(sex_only, from_frame(rows, protected={"sex": "M"}), y_true="label")
