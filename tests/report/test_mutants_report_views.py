@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from twinaudit.exceptions import DataError, OutputExistsError
+from twinaudit.exceptions import DataError, OutputExistsError, SpecError
 from twinaudit.generation import from_frame
 from twinaudit.report import audit
 from twinaudit.spec import Integer, ProtectedAttribute, TwinSpec
@@ -193,3 +193,45 @@ def test_labels_that_are_all_unfavourable_are_accepted():
     rows["label"] = "no"
     with pytest.raises(DataError, match="none is the favourable decision 1"):
         audit(sex_only, from_frame(rows, protected={"sex": "M"}), y_true="label")
+
+
+@pytest.mark.parametrize("chunk_size", [None, 300])
+def test_a_spec_without_n_pairs_is_audited_on_1000_pairs(chunk_size):
+    report = audit(sex_only, SPEC, n_boot=0, chunk_size=chunk_size)
+    assert report.n_pairs == 1000
+
+
+@pytest.mark.parametrize("chunk_size", [None, 40])
+def test_one_pair_is_enough_and_none_is_an_error(chunk_size):
+    one = audit(sex_only, SPEC, n_pairs=1, n_boot=0, chunk_size=chunk_size)
+    assert one.n_pairs == 1
+    # the same error as generate(), one-shot or streamed
+    with pytest.raises(SpecError) as caught:
+        audit(sex_only, SPEC, n_pairs=0, chunk_size=chunk_size)
+    assert str(caught.value) == "n_pairs must be a positive integer. Got 0."
+
+
+@pytest.mark.parametrize("chunk_size", [None, 40])
+def test_generated_twins_take_no_n_pairs(chunk_size):
+    from twinaudit.generation import generate
+
+    twins = generate(SPEC, 50)
+    with pytest.raises(DataError) as caught:
+        audit(sex_only, twins, n_pairs=50, chunk_size=chunk_size)
+    assert str(caught.value) == (
+        "n_pairs is only used when auditing a TwinSpec; the twins are already "
+        "generated."
+    )
+
+
+def test_a_streamed_audit_with_labels_leaves_the_label_out_of_the_features():
+    rng = np.random.default_rng(8)
+    rows = pd.DataFrame(
+        {"sex": rng.choice(["F", "M"], 90), "x": rng.integers(0, 100, 90)}
+    )
+    rows["label"] = (rows["x"] > 30).astype(int)
+    twins = from_frame(rows, protected={"sex": "M"})
+    whole = audit(sex_only, twins, y_true="label", n_boot=0)
+    streamed = audit(sex_only, twins, y_true="label", n_boot=0, chunk_size=25)
+    assert list(streamed.scored.features) == ["sex", "x"]
+    pd.testing.assert_frame_equal(whole.metrics, streamed.metrics)

@@ -645,6 +645,7 @@ def _streamed(
     **options: Any,
 ) -> AuditReport:
     """The audit of :func:`audit` in chunks (``chunk_size``) or on Dask."""
+    from twinaudit.generation._engine import _check_request
     from twinaudit.report._streaming import stream_audit
 
     confidence = _confidence(confidence, policy)
@@ -653,7 +654,7 @@ def _streamed(
     random_state = _check_count("random_state", random_state, 0)
     if isinstance(twins, TwinSpec):
         total = 1000 if n_pairs is None else n_pairs
-        _check_count("n_pairs", total, 1)
+        _check_request(total, None, None)  # the error generate() gives
     elif isinstance(twins, Twins):
         if n_pairs is not None:
             raise DataError(
