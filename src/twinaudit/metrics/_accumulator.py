@@ -55,7 +55,7 @@ import pandas as pd
 from twinaudit._threads import in_background, two_cores
 from twinaudit.metrics._counterfactual import _COLUMNS, Comparison, _gap_interval
 from twinaudit.metrics._group import result_frame
-from twinaudit.metrics._stats import mcnemar_exact, proportion_interval
+from twinaudit.metrics._stats import gap_histogram, mcnemar_exact, proportion_interval
 
 __all__ = [
     "DISTINCT_GAPS",
@@ -324,7 +324,7 @@ class GapSummary:
                 low, high = _gap_interval(gap, confidence, rng, n_boot)
                 median = float(np.median(gap))
                 p95 = float(np.quantile(absolute, 0.95))
-                counts, edges = np.histogram(gap, bins=histogram_bins)
+                counts, edges = gap_histogram(gap, histogram_bins)
             else:
                 # Few distinct gaps (trees, rules): the same numbers from the
                 # distinct values and their counts, without sorting every gap.
@@ -335,8 +335,8 @@ class GapSummary:
                 median = _weighted_median(values, weights)
                 order = np.argsort(np.abs(values), kind="stable")
                 p95 = _weighted_quantile(np.abs(values)[order], weights[order], 0.95)
-                counts, edges = np.histogram(
-                    values, bins=histogram_bins, weights=weights.astype(float)
+                counts, edges = gap_histogram(
+                    values, histogram_bins, weights=weights.astype(float)
                 )
                 counts = counts.astype(np.int64)
             return (
@@ -369,8 +369,8 @@ class GapSummary:
             order = np.argsort(np.abs(values), kind="stable")
             median = _weighted_median(values, counts)
             p95 = _weighted_quantile(np.abs(values)[order], counts[order], 0.95)
-            hist, edges = np.histogram(
-                values, bins=histogram_bins, weights=counts.astype(float)
+            hist, edges = gap_histogram(
+                values, histogram_bins, weights=counts.astype(float)
             )
         else:
             assert self.sketch is not None
@@ -381,9 +381,9 @@ class GapSummary:
             absolute = np.abs(values)
             order = np.argsort(absolute, kind="stable")
             p95 = _weighted_quantile(absolute[order], counts[order], 0.95)
-            hist, edges = np.histogram(
+            hist, edges = gap_histogram(
                 values,
-                bins=histogram_bins,
+                histogram_bins,
                 range=(self.low, self.high),
                 weights=counts.astype(float),
             )

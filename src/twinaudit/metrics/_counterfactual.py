@@ -43,6 +43,7 @@ from twinaudit.exceptions import DataError
 from twinaudit.metrics._group import result_frame
 from twinaudit.metrics._stats import (
     benjamini_hochberg,
+    gap_histogram,
     mcnemar_exact,
     percentile_interval,
     proportion_interval,
@@ -245,7 +246,7 @@ def counterfactual_table(
                 p95_abs_score_gap=float(np.quantile(absolute, 0.95)),
                 max_abs_score_gap=float(absolute.max()),
             )
-            counts, edges = np.histogram(gap, bins=histogram_bins)
+            counts, edges = gap_histogram(gap, histogram_bins)
             histograms.append(
                 {
                     "attribute": item.attribute,

@@ -76,3 +76,23 @@ def benjamini_hochberg(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
 
         out[keep] = false_discovery_control(p[keep])
     return out
+
+
+def gap_histogram(
+    values: np.ndarray,
+    bins: int,
+    *,
+    weights: np.ndarray | None = None,
+    range: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram`` of score gaps. Where the gaps span a range too narrow for
+    ``bins`` distinct edges (a linear model's gaps are one coefficient, different
+    only in their last bits), one bin from the smallest gap to the largest."""
+    try:
+        return np.histogram(values, bins=bins, range=range, weights=weights)
+    except ValueError as error:
+        if "Too many bins" not in str(error):
+            raise
+        if range is None:
+            range = (float(np.min(values)), float(np.max(values)))
+        return np.histogram(values, bins=1, range=range, weights=weights)
