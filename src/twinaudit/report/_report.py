@@ -826,7 +826,7 @@ def feed(
         factual = np.asarray(twins.factual, dtype=bool)
         first = twins.varied_attributes[0]
         observed = ObservedChunk(
-            codes=tuple(c for _, _, c in _observed_groupings(twins, factual)),
+            codes=tuple(_observed_codes(twins, factual)),
             y_pred=scored.y_pred[factual],
             y_true=labels,
             theil_codes=twins.codes(first.name)[factual],
@@ -1185,38 +1185,17 @@ def _intersection_codes(
     ]
 
 
-def _observed_groupings(
-    twins: Twins, factual: np.ndarray
-) -> list[tuple[Grouping, list[dict[str, float]], np.ndarray]]:
-    """Per varied attribute (and intersection): grouping, AIF360 codes and each
-    factual row's group."""
-    import itertools
-
+def _observed_codes(twins: Twins, factual: np.ndarray) -> list[np.ndarray]:
+    """Each factual row's group per varied attribute, then, with two or more, per
+    intersection (the order of the observed groupings)."""
     attributes = twins.varied_attributes
     row_codes = [twins.codes(a.name)[factual] for a in attributes]
-    out = []
-    for a, codes in zip(attributes, row_codes, strict=True):
-        aif = _aif360_codes(a)
-        out.append(
-            (
-                Grouping(a.name, tuple(a.values), a.values.index(a.privileged)),
-                [{a.name: aif[v]} for v in a.values],
-                codes,
-            )
-        )
     if len(attributes) > 1:
-        combos = list(itertools.product(*(range(len(a.values)) for a in attributes)))
         combined = np.zeros(int(factual.sum()), dtype=np.int64)
         for a, codes in zip(attributes, row_codes, strict=True):
             combined = combined * len(a.values) + codes
-        out.append(
-            (
-                _intersection(attributes, combos),
-                _intersection_codes(attributes, combos),
-                combined,
-            )
-        )
-    return out
+        row_codes.append(combined)
+    return row_codes
 
 
 def _library_columns(
