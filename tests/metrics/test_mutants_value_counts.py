@@ -116,3 +116,16 @@ def test_a_chunk_without_its_frame_leaves_no_counts():
     assert by_value(acc.value_counts()["x"]) == {1: (1, 1), 2: (1, 0)}
     acc.update(np.ones((2, 2), np.int8))  # no frame: its profiles are not counted
     assert acc.value_counts() == {}
+
+
+def test_a_merge_with_a_side_that_lost_a_chunks_frame_leaves_no_counts():
+    whole = accumulator(chunk([1, 2], [1, 0]))
+    partial = accumulator(chunk([1], [1]))
+    partial.update(np.ones((3, 2), np.int8))  # profiles without their frame
+    assert whole.merge(partial).value_counts() == {}
+
+
+def test_an_empty_accumulator_takes_the_others_counts():
+    counted = accumulator(chunk([1, 2, 2], [1, 0, 1]))
+    merged = accumulator().merge(counted)
+    assert by_value(merged.value_counts()["x"]) == {1: (1, 1), 2: (2, 1)}
