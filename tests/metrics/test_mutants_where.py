@@ -6,7 +6,9 @@ out by hand."""
 
 from __future__ import annotations
 
+import datetime
 import re
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ from twinaudit.metrics._where import (
     _category_text,
     _date_threshold,
     _Feature,
+    _json,
     where_bias_lives,
 )
 
@@ -214,3 +217,22 @@ def test_population_counts_keep_the_order_of_categories():
     assert bins(where) == [("low", 7), ("mid", 9), ("high", 5)]
     assert where.bins["flips"].tolist() == [2, 3, 1]
     assert MISSING not in where.bins["bin"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        (pd.NA, None),
+        (pd.NaT, None),
+        (np.int16(4), 4),
+        (np.float32(0.5), 0.5),
+        (float("inf"), None),
+        (pd.Timestamp("2021-03-01 12:00"), "2021-03-01T12:00:00"),
+        (datetime.datetime(2021, 3, 1, 12), "2021-03-01T12:00:00"),
+        (Decimal("1.5"), "1.5"),
+        (("a", 1), "('a', 1)"),
+    ],
+)
+def test_values_in_the_where_json_are_plain(value, expected):
+    assert _json(value) == expected
