@@ -28,8 +28,10 @@ def test_a_range_too_narrow_for_the_bins_gives_one_bin():
     assert edges.tolist() == [NARROW.min(), NARROW.max()]
     weighted, _ = gap_histogram(NARROW, 20, weights=np.array([1.0, 2.0, 3.0, 4.0]))
     assert weighted.tolist() == [10.0]
-    ranged, edges = gap_histogram(NARROW, 20, range=(NARROW[0], NARROW[-1]))
-    assert ranged.tolist() == [4] and edges.tolist() == [NARROW[0], NARROW[-1]]
+    # a given range, itself too narrow for 20 bins, is kept
+    wider = (NARROW[0], NARROW[-1] + 2**-54)
+    ranged, edges = gap_histogram(NARROW, 20, range=wider)
+    assert ranged.tolist() == [4] and edges.tolist() == list(wider)
 
 
 def test_a_wide_enough_range_keeps_numpys_bins():
@@ -38,6 +40,13 @@ def test_a_wide_enough_range_keeps_numpys_bins():
     expected = np.histogram(values, bins=4)
     assert counts.tolist() == expected[0].tolist() == [1, 1, 0, 1]
     np.testing.assert_array_equal(edges, expected[1])
+
+
+def test_a_given_range_and_weights_are_numpys():
+    counts, edges = gap_histogram(np.array([0.2, 0.3]), 2, range=(0.0, 1.0))
+    assert counts.tolist() == [2, 0] and edges.tolist() == [0.0, 0.5, 1.0]
+    counts, _ = gap_histogram(np.array([0.0, 1.0]), 2, weights=np.array([2.0, 3.0]))
+    assert counts.tolist() == [2.0, 3.0]
 
 
 def test_other_histogram_errors_are_not_hidden():
