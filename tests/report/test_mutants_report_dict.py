@@ -145,3 +145,46 @@ def test_the_theil_index_without_a_positive_benefit_is_undefined_and_says_why():
         "Theil index on the observed population is undefined: no row has a "
         "positive benefit."
     )
+
+
+def test_a_report_without_a_where_view_writes_null(report):
+    import dataclasses
+
+    assert dataclasses.replace(report, where=None).to_dict()["where"] is None
+
+
+def test_scores_without_a_named_source_are_read_as_probabilities():
+    import dataclasses
+
+    from twinaudit.report import report_from_scored
+
+    rng = np.random.default_rng(1)
+    history = pd.DataFrame(
+        {"sex": rng.integers(0, 2, 200), "x": rng.integers(0, 100, 200)}
+    )
+    model = DecisionTreeClassifier(random_state=0).fit(history, history["x"] > 50)
+    spec = TwinSpec(
+        fields=[Integer("x", 0, 99)],
+        protected=[ProtectedAttribute("sex", [0, 1], privileged=1)],
+        seed=0,
+    )
+    scored = audit(model, spec, n_pairs=30, n_boot=0).scored
+    assert scored.score_source == "predict_proba"
+    unnamed = dataclasses.replace(scored, score_source=None)
+    out = report_from_scored(unnamed, n_boot=0).to_dict()
+    assert out["model"]["scores"] == "predict_proba"
+
+
+@pytest.mark.parametrize(("min_cell_size", "too_small"), [(40, False), (41, True)])
+def test_the_theil_index_is_too_small_below_min_cell_size_rows(
+    min_cell_size, too_small
+):
+    rows = pd.DataFrame({"sex": ["F", "M"] * 20, "x": range(40)})
+    rows["label"] = (rows["x"] % 3 == 0).astype(int)
+    twins = from_frame(rows, protected={"sex": "M"})
+    approve = lambda f: (f["x"] > 10).astype(int).to_numpy()  # noqa: E731
+    report = audit(
+        approve, twins, y_true="label", n_boot=0, min_cell_size=min_cell_size
+    )
+    table = report.metrics.set_index("metric")
+    assert bool(table.loc["theil_index", "too_small"]) is too_small
