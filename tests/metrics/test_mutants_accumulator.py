@@ -769,3 +769,10 @@ def test_update_refuses_wrong_shapes_and_scores_with_the_exact_message():
     with pytest.raises(ValueError, match=re.escape("(scores=True).") + "$"):
         scored.update(np.zeros((3, 2), np.int8))
     assert acc.n_profiles == 0 and scored.n_profiles == 0
+
+
+def test_when_every_gap_is_kept_ties_stay_in_position_order():
+    # 51 values, top 60 >= n: largest first, ties by position (3s, then 2s, then 1s)
+    size = np.tile([3.0, 1.0, 2.0], 17)
+    expected = [*range(0, 51, 3), *range(2, 51, 3), *range(1, 51, 3)]
+    assert acc_module._largest(size, 60).tolist() == expected
