@@ -776,3 +776,19 @@ def test_when_every_gap_is_kept_ties_stay_in_position_order():
     size = np.tile([3.0, 1.0, 2.0], 17)
     expected = [*range(0, 51, 3), *range(2, 51, 3), *range(1, 51, 3)]
     assert acc_module._largest(size, 60).tolist() == expected
+
+
+def test_merged_distinct_gaps_beyond_the_limit_become_a_sketch(monkeypatch):
+    # Each side keeps 3 distinct gaps (values dropped beyond 4 gaps); together 6,
+    # beyond the limit of 5: the merge keeps a sketch and no distinct gaps.
+    monkeypatch.setattr(acc_module, "EXACT_GAPS", 4)
+    monkeypatch.setattr(acc_module, "DISTINCT_GAPS", 5)
+    left = GapSummary.of(np.array([0.1, 0.1, 0.2, 0.3, 0.3]))
+    right = GapSummary.of(np.array([0.4, 0.5, 0.5, 0.6, 0.6]), offset=5)
+    assert left.values is None and left.distinct is not None
+    merged = left.merge(right)
+    assert merged.distinct is None and merged.sketch is not None
+    assert merged.sketch.sum() == 10
+    stats, counts, _ = merged.statistics(0.95, np.random.default_rng(0), 0, 4)
+    assert counts.sum() == 10
+    assert stats["mean_score_gap"] == pytest.approx(0.36)
