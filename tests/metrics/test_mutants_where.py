@@ -7,6 +7,7 @@ out by hand."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from twinaudit.metrics._where import (
     _category_text,
     _date_threshold,
     _Feature,
+    _interval_counts,
     _json,
     where_bias_lives,
 )
@@ -236,3 +238,16 @@ def test_population_counts_keep_the_order_of_categories():
 )
 def test_values_in_the_where_json_are_plain(value, expected):
     assert _json(value) == expected
+
+
+@pytest.mark.parametrize("n_edges", [3, 64, 65, 70])
+def test_interval_counts_with_many_edges_equal_a_count_by_hand(n_edges):
+    rng = np.random.default_rng(n_edges)
+    x = rng.integers(-5, n_edges + 5, 500).astype(float)
+    edges = np.arange(n_edges, dtype=float)
+    expected = [int((x < edges[0]).sum())]
+    inner = itertools.pairwise(edges[:-1])  # [e(i), e(i+1)) up to the last bin
+    expected += [int(((x >= a) & (x < b)).sum()) for a, b in inner]
+    expected.append(int(((x >= edges[-2]) & (x <= edges[-1])).sum()))  # closed last bin
+    expected.append(int((x > edges[-1]).sum()))
+    assert _interval_counts(x, edges) == expected

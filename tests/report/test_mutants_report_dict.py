@@ -188,3 +188,27 @@ def test_the_theil_index_is_too_small_below_min_cell_size_rows(
     )
     table = report.metrics.set_index("metric")
     assert bool(table.loc["theil_index", "too_small"]) is too_small
+
+
+def test_an_observed_group_without_rows_is_nan_for_every_source():
+    from twinaudit.spec import ProtectedAttribute as Attr
+
+    rows = pd.DataFrame({"sex": ["F", "M"] * 30, "x": range(60)})
+    rows["label"] = (rows["x"] % 2 == 0).astype(int)
+    # 'X' is a value of the attribute that no real row holds
+    twins = from_frame(rows, protected=[Attr("sex", ["F", "M", "X"], privileged="M")])
+    with pytest.warns(UndefinedMetricWarning):
+        report = audit(
+            lambda f: (f["x"] > 20).astype(int).to_numpy(),
+            twins,
+            y_true="label",
+            n_boot=0,
+        )
+    m = report.metrics
+    empty = m[(m["population"] == "observed") & (m["group"] == "X")]
+    assert set(empty["metric"]) >= {"selection_rate", "true_positive_rate"}
+    assert empty[["value", "aif360", "fairlearn"]].isna().all().all()
+    filled = m[(m["population"] == "observed") & (m["group"] == "F")]
+    assert filled.set_index("metric").loc["selection_rate", "fairlearn"] == (
+        (rows.loc[rows["sex"] == "F", "x"] > 20).mean()
+    )
