@@ -745,7 +745,7 @@ def report_from_scored(
     scored: ScoredTwins,
     *,
     y_true: str | Sequence[Any] | np.ndarray | None = None,
-    confidence: float = 0.95,
+    confidence: float | None = None,
     policy: Policy | None = None,
     min_cell_size: int = 30,
     bins: Any = 5,
@@ -754,7 +754,8 @@ def report_from_scored(
     n_boot: int = 1000,
 ) -> AuditReport:
     """Compute every metric of already scored twins (see :func:`audit`): the
-    audit's accumulator fed once."""
+    audit's accumulator fed once. ``confidence`` defaults to 1 - the policy's
+    significance, or 0.95 without a policy."""
     confidence = _confidence(confidence, policy)
     min_cell_size = _check_count("min_cell_size", min_cell_size, 0)
     n_boot = _check_count("n_boot", n_boot, 0)

@@ -1,0 +1,167 @@
+"""audit's and report_from_scored's documented defaults, and the arguments audit
+hands on to score, where mutation testing found the tests silent: every test
+passed the option it needed, so a changed default or a dropped argument went
+unnoticed. Each default is checked where it shows (30 real rows per cell is not
+too small, 5 bins, the bootstrap's 1000 resamples and seed 0, the libraries'
+columns), and each passed argument against a count by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+from sklearn.tree import DecisionTreeClassifier
+
+from twinaudit.datasets import loan_applications, loan_model
+from twinaudit.exceptions import ModelError, UnreadAttributeWarning
+from twinaudit.generation import from_frame, generate
+from twinaudit.report import Policy, Rule, audit, report_from_scored
+from twinaudit.spec import Integer, ProtectedAttribute, TwinSpec
+
+DOCUMENTED = {
+    "min_cell_size": 30,
+    "bins": 5,
+    "libraries": True,
+    "random_state": 0,
+    "n_boot": 1000,
+}
+
+
+def approve(frame: pd.DataFrame) -> np.ndarray:
+    x, male = frame["x"], frame["sex"] == "M"
+    return ((x > 20) | ((x > 10) & male)).astype(int).to_numpy()
+
+
+@pytest.fixture(scope="module")
+def twins():
+    """Exactly 30 real rows: the default min_cell_size's boundary."""
+    rows = pd.DataFrame({"sex": ["F", "M"] * 15, "x": range(30)})
+    rows["label"] = (rows["x"] % 3 == 0).astype(int)
+    return from_frame(rows, protected={"sex": "M"})
+
+
+def check_documented_defaults(report, explicit, other_seed, more_boot) -> None:
+    assert_frame_equal(report.metrics, explicit.metrics)
+    assert_frame_equal(report.where.bins, explicit.where.bins)
+    table = report.metrics.set_index("metric")
+    # 30 rows are enough at the default min_cell_size=30
+    assert bool(table.loc["theil_index", "too_small"]) is False
+    # five quantile bins of x, six profiles each
+    x_bins = report.where.bins[report.where.bins["feature"] == "x"]
+    assert x_bins["profiles"].tolist() == [6, 6, 6, 6, 6]
+    # the libraries' columns are filled: AIF360's disparate impact is 0.3/0.6333
+    di = report.metric("disparate_impact", group="F", source="aif360")
+    assert di == pytest.approx(9 / 19)
+    # the bootstrap's seed and its number of resamples both show in the intervals
+    bounds = ["low", "high"]
+    assert not report.metrics[bounds].equals(other_seed.metrics[bounds])
+    assert not report.metrics[bounds].equals(more_boot.metrics[bounds])
+
+
+def test_audit_uses_its_documented_defaults(twins):
+    report = audit(approve, twins, y_true="label")
+    explicit = audit(approve, twins, y_true="label", **DOCUMENTED)
+    other_seed = audit(approve, twins, y_true="label", random_state=1)
+    more_boot = audit(approve, twins, y_true="label", n_boot=1001)
+    check_documented_defaults(report, explicit, other_seed, more_boot)
+
+
+def test_report_from_scored_uses_its_documented_defaults(twins):
+    scored = audit(approve, twins, y_true="label", n_boot=0).scored
+    report = report_from_scored(scored, y_true="label")
+    explicit = report_from_scored(scored, y_true="label", **DOCUMENTED)
+    other_seed = report_from_scored(scored, y_true="label", random_state=1)
+    more_boot = report_from_scored(scored, y_true="label", n_boot=1001)
+    check_documented_defaults(report, explicit, other_seed, more_boot)
+
+
+def test_report_from_scored_takes_its_confidence_from_the_policy(twins):
+    scored = audit(approve, twins, y_true="label", n_boot=0).scored
+    report = report_from_scored(
+        scored, policy=Policy([Rule("flip_rate", max=0.5)], significance=0.1), n_boot=0
+    )
+    at_90 = report_from_scored(scored, confidence=0.9, n_boot=0)
+    assert report.confidence == 0.9
+    assert_frame_equal(report.metrics, at_90.metrics)
+    headline = report.metric("causal_discrimination_score")
+    assert (headline.low, headline.high) == (
+        at_90.metric("causal_discrimination_score").low,
+        at_90.metric("causal_discrimination_score").high,
+    )
+
+
+def test_audit_refuses_an_unread_attribute_unless_allowed():
+    history = loan_applications(200, seed=7)
+    tree = loan_model()
+    twins = from_frame(history, protected={"Gender": "Male"})
+    with pytest.raises(ModelError, match="does not read protected attribute"):
+        audit(tree, twins, libraries=False, n_boot=0)
+    with pytest.warns(UnreadAttributeWarning):
+        report = audit(tree, twins, allow_unread=True, libraries=False, n_boot=0)
+    assert report.flip_rate == 0.0
+
+
+@pytest.mark.parametrize("chunk_size", [None, 70])
+def test_audit_hands_the_favourable_label_to_score(chunk_size):
+    """String decisions: with favorable_label='no' the selection rate is the
+    share of 'no', counted by hand on the model's answers."""
+    spec = TwinSpec(
+        fields=[Integer("x", 0, 99)],
+        protected=[ProtectedAttribute("sex", ["F", "M"], privileged="M")],
+        seed=4,
+    )
+
+    def answer(frame: pd.DataFrame) -> np.ndarray:
+        yes = (frame["x"] > 60) | ((frame["x"] > 30) & (frame["sex"] == "M"))
+        return np.where(yes, "yes", "no")
+
+    report = audit(
+        answer,
+        spec,
+        n_pairs=200,
+        favorable_label="no",
+        n_boot=0,
+        chunk_size=chunk_size,
+    )
+    rows = generate(spec, 200).frame  # a streamed report keeps one chunk
+    for group in ("F", "M"):
+        mine = rows[rows["sex"] == group]
+        by_hand = float((answer(mine) == "no").mean())
+        rate = report.metric("selection_rate", group=group)
+        assert rate == pytest.approx(by_hand)
+    assert report.scored.favorable_label == "no"
+
+
+@pytest.mark.parametrize("chunk_size", [None, 70])
+def test_audit_hands_features_to_score_in_the_order_given(chunk_size):
+    """A model fitted on an array reads columns by position: features= names
+    them. The twins hold x before sex_code; the model was fitted on
+    (sex_code, x)."""
+    rng = np.random.default_rng(5)
+    sex_code = rng.integers(0, 2, 400)
+    x = rng.integers(0, 100, 400)
+    y = ((sex_code == 1) | (x > 70)).astype(int)
+    model = DecisionTreeClassifier(random_state=0).fit(
+        np.column_stack([sex_code, x]), y
+    )
+    spec = TwinSpec(
+        fields=[Integer("x", 0, 99)],
+        protected=[ProtectedAttribute("sex_code", [0, 1], privileged=1)],
+        seed=6,
+    )
+    report = audit(
+        model,
+        spec,
+        n_pairs=300,
+        features=["sex_code", "x"],
+        libraries=False,
+        n_boot=0,
+        chunk_size=chunk_size,
+    )
+    frame = generate(spec, 300).frame
+    decisions = model.predict(frame[["sex_code", "x"]].to_numpy())
+    women = frame["sex_code"].to_numpy() == 0
+    assert report.flip_rate == pytest.approx(
+        float(np.mean(decisions[~women] != decisions[women]))
+    )
