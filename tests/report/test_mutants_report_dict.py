@@ -212,26 +212,3 @@ def test_an_observed_group_without_rows_is_nan_for_every_source():
     assert filled.set_index("metric").loc["selection_rate", "fairlearn"] == (
         (rows.loc[rows["sex"] == "F", "x"] > 20).mean()
     )
-
-
-def test_report_from_scored_defaults_to_30_rows_per_cell_and_5_bins():
-    """report_from_scored's own defaults (not audit's): at exactly 30 real rows
-    the Theil index is not too small, and x gets 5 quantile bins."""
-    from twinaudit.report import report_from_scored
-
-    rows = pd.DataFrame({"sex": ["F", "M"] * 15, "x": range(30)})
-    rows["label"] = (rows["x"] % 3 == 0).astype(int)
-    twins = from_frame(rows, protected={"sex": "M"})
-
-    def approve(f: pd.DataFrame) -> np.ndarray:
-        return (
-            ((f["x"] > 20) | ((f["x"] > 10) & (f["sex"] == "M"))).astype(int).to_numpy()
-        )
-
-    scored = audit(approve, twins, y_true="label", n_boot=0).scored
-    report = report_from_scored(scored, y_true="label", n_boot=0)
-    table = report.metrics.set_index("metric")
-    assert bool(table.loc["theil_index", "too_small"]) is False
-    x_bins = report.where.bins[report.where.bins["feature"] == "x"]
-    assert len(x_bins) == 5
-    assert x_bins["profiles"].sum() == 30
