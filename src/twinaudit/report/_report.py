@@ -937,17 +937,15 @@ def _assemble_report(
     patterns, counts = accumulator.pattern_table()
     n_profiles = accumulator.n_profiles
     n_variants = accumulator.n_variants
-    boot = (
-        rng.multinomial(n_profiles, counts / counts.sum(), size=n_boot)
-        if n_boot and n_profiles
-        else np.zeros((0, len(counts)), np.int64)
-    )
+    # Every audit has profiles; n_boot=0 draws an empty (0, patterns) array.
+    boot = rng.multinomial(n_profiles, counts / counts.sum(), size=n_boot)
     groupings = _twin_groupings(attributes)
     for grouping, group_codes, column_group in groupings:
         n_groups = len(grouping.groups)
         onehot = np.zeros((n_variants, n_groups))
         onehot[np.arange(n_variants), column_group] = 1
-        per_group = np.bincount(column_group, minlength=n_groups) * n_profiles
+        # every group has variant columns (each combination is a variant)
+        per_group = np.bincount(column_group) * n_profiles
         membership = patterns @ onehot  # favourable twins per pattern and group
         cells = _decision_cells(counts @ membership, per_group)
         replicates = _decision_cells(boot @ membership, per_group)
@@ -961,15 +959,12 @@ def _assemble_report(
         for (grouping, group_codes, _), cells in zip(
             groupings, observed_cells, strict=True
         ):
-            flat = cells.ravel().astype(float)
+            flat = cells.ravel()
             total = int(flat.sum())
-            observed_replicates = (
-                rng.multinomial(total, flat / total, size=n_boot).reshape(
-                    (n_boot, *cells.shape)
-                )
-                if n_boot and total
-                else None
-            )
+            # Every pair of real rows has one factual row, so total >= 1.
+            observed_replicates = rng.multinomial(
+                total, flat / total, size=n_boot
+            ).reshape((n_boot, *cells.shape))
             add(
                 "observed",
                 grouping,
@@ -979,7 +974,7 @@ def _assemble_report(
                 has_labels,
             )
         rows_with_labels = accumulator.observed_rows()
-        if has_labels and rows_with_labels is not None:
+        if rows_with_labels is not None:  # only kept with labels
             metric_rows.append(_theil_row(*rows_with_labels, libraries, min_cell_size))
 
     # -- paired statistics ------------------------------------------------------------
