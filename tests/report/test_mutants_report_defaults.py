@@ -7,6 +7,9 @@ columns), and each passed argument against a count by hand."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,11 +17,16 @@ from pandas.testing import assert_frame_equal
 from sklearn.tree import DecisionTreeClassifier
 
 from twinaudit.datasets import loan_applications, loan_model
-from twinaudit.exceptions import ModelError, UnreadAttributeWarning
+from twinaudit.exceptions import DataError, ModelError, UnreadAttributeWarning
 from twinaudit.generation import from_frame, generate
 from twinaudit.report import Policy, Rule, audit, report_from_scored
 from twinaudit.spec import Integer, ProtectedAttribute, TwinSpec
 
+SPEC = TwinSpec(
+    fields=[Integer("x", 0, 99)],
+    protected=[ProtectedAttribute("sex", ["F", "M"], privileged="M")],
+    seed=8,
+)
 DOCUMENTED = {
     "min_cell_size": 30,
     "bins": 5,
@@ -91,15 +99,50 @@ def test_report_from_scored_takes_its_confidence_from_the_policy(twins):
     )
 
 
-def test_audit_refuses_an_unread_attribute_unless_allowed():
+@pytest.mark.parametrize("chunk_size", [None, 70])
+def test_audit_refuses_an_unread_attribute_unless_allowed(chunk_size):
     history = loan_applications(200, seed=7)
     tree = loan_model()
     twins = from_frame(history, protected={"Gender": "Male"})
+    options = {"libraries": False, "n_boot": 0, "chunk_size": chunk_size}
     with pytest.raises(ModelError, match="does not read protected attribute"):
-        audit(tree, twins, libraries=False, n_boot=0)
+        audit(tree, twins, **options)
     with pytest.warns(UnreadAttributeWarning):
-        report = audit(tree, twins, allow_unread=True, libraries=False, n_boot=0)
+        report = audit(tree, twins, allow_unread=True, **options)
     assert report.flip_rate == 0.0
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_n_jobs_bounds_the_chunks_scored_at_once(n_jobs):
+    """n_jobs=1 is how a model that is not thread-safe is audited: never two
+    chunks in the model at once. With 2, the 8 chunks (each held 20 ms) overlap."""
+    lock = threading.Lock()
+    active, most = [0], [0]
+
+    def slow(frame: pd.DataFrame) -> np.ndarray:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.02)
+        with lock:
+            active[0] -= 1
+        return approve(frame)
+
+    audit(slow, SPEC, n_pairs=400, chunk_size=50, n_jobs=n_jobs, n_boot=0)
+    assert most[0] == n_jobs
+
+
+def test_a_closed_dask_client_reaches_the_streamed_audit():
+    """The backend and the client are handed on to the streamed audit: a closed
+    client is refused there, in this process (no worker runs)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, processes=False, dashboard_address=None
+    ) as cluster:
+        closed = distributed.Client(cluster, set_as_default=False)
+        closed.close()
+        with pytest.raises(DataError, match="The Dask client is closed, not running"):
+            audit(approve, SPEC, n_pairs=100, backend="dask", client=closed)
 
 
 @pytest.mark.parametrize("chunk_size", [None, 70])
