@@ -1767,6 +1767,21 @@ def test_any_policy_survives_a_file_round_trip(
     assert load_policy(path) == policy
 
 
+@pytest.mark.parametrize("text", ["0E0", "1e3", "-2E+5", "yes", "01234", "1:30", "~"])
+@pytest.mark.parametrize("suffix", [".yaml", ".toml"])
+def test_text_that_reads_as_a_number_survives_a_file_round_trip(tmp_path, text, suffix):
+    """Found by the property above: a rule named '0E0' was written unquoted, and
+    load_policy (which reads 1e3 as a float, as YAML 1.2 does) read it back as
+    0.0 and refused the policy."""
+    policy = Policy(
+        [Rule("disparate_impact", min=0.8, attribute=text, group=text, name=text)],
+        name=text,
+    )
+    path = tmp_path / f"policy{suffix}"
+    save_policy(policy, path)
+    assert load_policy(path) == policy
+
+
 def test_verdict_to_frame_holds_every_field_of_every_check(lending_verdict):
     # Expected from the other route, to_dict (pinned field by field above): one row
     # per check, or one row of the rule's own fields when no row matched it.

@@ -43,6 +43,7 @@ from twinaudit._files import write_text
 from twinaudit.exceptions import DataError, PolicyError, did_you_mean
 from twinaudit.metrics._registry import POPULATIONS, REGISTRY, SOURCES, Metric
 from twinaudit.spec import SpecLoader
+from twinaudit.spec._io import SpecDumper
 
 __all__ = [
     "Check",
@@ -534,10 +535,11 @@ def _file_format(path: Path) -> Literal["yaml", "toml"]:
     )
 
 
-class _Dumper(yaml.SafeDumper):
-    """PyYAML's safe dumper, with text holding line breaks or unprintable
-    characters double-quoted: PyYAML's single quotes do not read back a trailing
-    NEL (U+0085)."""
+class _Dumper(SpecDumper):
+    """The spec files' dumper (text that :class:`SpecLoader`, which reads policies
+    too, or YAML 1.1 would read as something else is quoted: ``'1e3'``), with text
+    holding line breaks or unprintable characters double-quoted: PyYAML's single
+    quotes do not read back a trailing NEL (U+0085)."""
 
 
 def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
