@@ -208,3 +208,73 @@ def test_audit_hands_features_to_score_in_the_order_given(chunk_size):
     assert report.flip_rate == pytest.approx(
         float(np.mean(decisions[~women] != decisions[women]))
     )
+
+
+@pytest.fixture(scope="module")
+def tree_twins():
+    """A tree with scores, audited on 200 pairs of real rows (sex 0/1, 1
+    privileged)."""
+    rng = np.random.default_rng(9)
+    rows = pd.DataFrame(
+        {"sex": rng.integers(0, 2, 200), "x": rng.integers(0, 100, 200)}
+    )
+    truth = (rows["sex"] == 1) | (rows["x"] > 60)
+    rows["label"] = (truth ^ (rng.random(200) < 0.2)).astype(int)
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    tree.fit(rows[["sex", "x"]], rows["label"])
+    return from_frame(rows, protected={"sex": 1}), tree
+
+
+def test_the_metrics_table_repeats_the_paired_statistics(tree_twins):
+    """flip_rate, mcnemar_p and mean_score_gap rows are the counterfactual table's;
+    the headline is the share of pairs whose decisions differ, counted by hand,
+    with its Wilson interval from statsmodels."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    twins, model = tree_twins
+    report = audit(model, twins, y_true="label", n_boot=200, confidence=0.9)
+    m = report.metrics
+    cf = report.counterfactual.iloc[0]
+    for metric, column in [
+        ("flip_rate", "flip_rate"),
+        ("mcnemar_p", "mcnemar_p_adjusted"),
+        ("mean_score_gap", "mean_score_gap"),
+    ]:
+        row = m[(m["metric"] == metric) & (m["group"] == 0)]
+        assert len(row) == 1, metric
+        assert row["value"].iloc[0] == cf[column]
+    decisions = report.scored.decision_matrix()
+    flipped = int((decisions[:, 0] != decisions[:, 1]).sum())
+    assert 0 < flipped < 200
+    headline = report.metric("causal_discrimination_score")
+    assert headline == flipped / 200
+    low, high = proportion_confint(flipped, 200, alpha=0.1, method="wilson")
+    assert (headline.low, headline.high) == (pytest.approx(low), pytest.approx(high))
+    # the paired table is at the audit's confidence too
+    low, high = proportion_confint(int(cf["flips"]), 200, alpha=0.1, method="wilson")
+    assert (cf["flip_rate_low"], cf["flip_rate_high"]) == (
+        pytest.approx(low),
+        pytest.approx(high),
+    )
+
+
+@pytest.mark.parametrize(("min_cell_size", "too_small"), [(200, False), (201, True)])
+def test_200_pairs_are_too_few_only_from_201(tree_twins, min_cell_size, too_small):
+    twins, model = tree_twins
+    report = audit(model, twins, y_true="label", n_boot=0, min_cell_size=min_cell_size)
+    m = report.metrics.set_index("metric")
+    assert bool(m.loc["causal_discrimination_score", "too_small"]) is too_small
+    assert bool(report.counterfactual["too_small"].iloc[0]) is too_small
+
+
+def test_the_score_gap_interval_follows_n_boot_and_random_state(tree_twins):
+    twins, model = tree_twins
+
+    def interval(**options):
+        cf = audit(model, twins, y_true="label", **options).counterfactual.iloc[0]
+        return cf["score_gap_low"], cf["score_gap_high"]
+
+    default = interval()
+    assert default == interval(n_boot=1000, random_state=0)
+    assert default != interval(n_boot=200)
+    assert default != interval(random_state=1)
