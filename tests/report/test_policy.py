@@ -1881,3 +1881,51 @@ def test_yaml_words_and_exponents_in_a_policy_read_as_written(tmp_path):
     assert policy.name == "on"
     assert policy.rules[0].max == 0.001
     assert policy.rules[1].attribute == "yes"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rules: " + "[" * 1200 + "]" * 1200 + "\n",
+        "rules:\n" + "".join(" " * i + "-\n" for i in range(1, 1200)),
+    ],
+    ids=["flow", "block"],
+)
+def test_nesting_past_the_yaml_parser_limit_is_refused_as_nesting(tmp_path, text):
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    message = (
+        f"Policy file {str(path)!r} nests lists or mappings more than 50 levels deep; "
+        "a policy needs a few levels at most."
+    )
+    with pytest.raises(PolicyError, match=re.escape(message)):
+        load_policy(path)
+
+
+def test_a_policy_alias_bomb_is_refused_before_it_is_walked(tmp_path):
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        lines.append(
+            f"{chr(97 + i)}: &{chr(97 + i)} [{', '.join(['*' + chr(96 + i)] * 10)}]"
+        )
+    lines.append("rules: *i")
+    path = tmp_path / "policy.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    message = (
+        f"Policy file {str(path)!r} holds more than 500,000 values once its YAML "
+        "aliases (*name) are expanded; write the policy without repeating large "
+        "aliased blocks."
+    )
+    with pytest.raises(PolicyError, match=re.escape(message)):
+        load_policy(path)
+
+
+def test_an_oversized_policy_file_is_refused_unread(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text("# " + "x" * 1_000_000 + "\n", encoding="utf-8")
+    message = (
+        f"Policy file {str(path)!r} is 1,000,003 bytes; twinaudit reads policy files "
+        "of at most 1,000,000 bytes."
+    )
+    with pytest.raises(PolicyError, match=re.escape(message)):
+        load_policy(path)

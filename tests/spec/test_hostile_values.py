@@ -144,6 +144,24 @@ def test_deep_nesting_is_refused(tmp_path):
         load_spec(path)
 
 
+NESTED_PAST_THE_PARSER = {
+    # libyaml 0.2.5 (PyYAML >= 6.0.4) stops at 1,000 levels; older PyYAML recursed.
+    "flow": "protected: " + "[" * 1200 + "]" * 1200 + "\n",
+    "block": "protected:\n" + "".join(" " * i + "-\n" for i in range(1, 1200)),
+}
+
+
+@pytest.mark.parametrize("style", sorted(NESTED_PAST_THE_PARSER))
+def test_nesting_past_the_yaml_parser_limit_is_refused_as_nesting(tmp_path, style):
+    path = write(tmp_path, NESTED_PAST_THE_PARSER[style])
+    message = (
+        f"Spec file {str(path)!r} nests lists or mappings more than 50 levels deep; "
+        "a spec needs a few levels at most."
+    )
+    with pytest.raises(SpecError, match=re.escape(message)):
+        load_spec(path)
+
+
 def test_huge_integer_literal_is_a_spec_error(tmp_path):
     path = write(tmp_path, "seed: " + "9" * 5000 + "\nprotected: []\n")
     with pytest.raises(SpecError, match=re.escape("is not valid YAML")):

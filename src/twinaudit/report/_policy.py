@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 import numbers
 import os
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
@@ -42,8 +41,7 @@ import yaml
 from twinaudit._files import write_text
 from twinaudit.exceptions import DataError, PolicyError, did_you_mean
 from twinaudit.metrics._registry import POPULATIONS, REGISTRY, SOURCES, Metric
-from twinaudit.spec import SpecLoader
-from twinaudit.spec._io import SpecDumper
+from twinaudit.spec._io import SpecDumper, read_document
 
 __all__ = [
     "Check",
@@ -576,22 +574,9 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     >>> policy = load_policy("policy.yaml")  # doctest: +SKIP
     """
     path = Path(path)
-    fmt = _file_format(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise PolicyError(f"Policy file {str(path)!r} does not exist.") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"Cannot read policy file {str(path)!r}: {exc}.") from exc
-    try:
-        # Read as written, like spec files: a group NO (Norway) is not False.
-        data = (
-            yaml.load(text, Loader=SpecLoader) if fmt == "yaml" else tomllib.loads(text)
-        )
-    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
-        raise PolicyError(
-            f"Policy file {str(path)!r} is not valid {fmt.upper()}: {exc}"
-        ) from exc
+    # Read as written, like spec files (a group NO, Norway, is not False), and
+    # within the same limits: a policy file may come from someone else.
+    data = read_document(path, _file_format(path), error=PolicyError, kind="policy")
     if not data:
         raise PolicyError(
             f"Policy file {str(path)!r} is empty; it needs at least a 'rules' list."

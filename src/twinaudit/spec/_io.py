@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from twinaudit._files import write_text
-from twinaudit.exceptions import SpecError, did_you_mean
+from twinaudit.exceptions import SpecError, TwinauditError, did_you_mean
 from twinaudit.spec._fields import FIELD_KINDS, Derived, Field, Provider
 from twinaudit.spec._frozen import thaw
 from twinaudit.spec._limits import (
@@ -305,7 +305,13 @@ def spec_from_dict(data: Mapping[str, Any], *, source: str = "spec") -> TwinSpec
 
 
 # -- files ------------------------------------------------------------------------
-def _check_size(data: Any, where: str) -> None:
+def _check_size(
+    data: Any,
+    where: str,
+    *,
+    error: type[TwinauditError] = SpecError,
+    kind: str = "spec",
+) -> None:
     """Refuse data nested deeper than :data:`MAX_SPEC_DEPTH` or holding more than
     :data:`MAX_SPEC_VALUES` values once YAML aliases are expanded (an alias bomb is
     small on disk and huge to walk). Shared objects are counted once each, so this
@@ -316,25 +322,29 @@ def _check_size(data: Any, where: str) -> None:
         if not isinstance(value, dict | list):
             return 1
         if depth > MAX_SPEC_DEPTH:
-            raise SpecError(
-                f"{where} nests lists or mappings more than {MAX_SPEC_DEPTH} levels "
-                "deep; a spec needs a few levels at most."
-            )
+            raise error(_too_deep(where, kind))
         known = sizes.get(id(value))
         if known is not None:
             return known
         items = value.values() if isinstance(value, dict) else value
         total = 1 + sum(size(item, depth + 1) for item in items)
         if total > MAX_SPEC_VALUES:
-            raise SpecError(
+            raise error(
                 f"{where} holds more than {MAX_SPEC_VALUES:,} values once its YAML "
-                "aliases (*name) are expanded; write the spec without repeating "
+                f"aliases (*name) are expanded; write the {kind} without repeating "
                 "large aliased blocks."
             )
         sizes[id(value)] = total
         return total
 
     size(data, 0)
+
+
+def _too_deep(where: str, kind: str) -> str:
+    return (
+        f"{where} nests lists or mappings more than {MAX_SPEC_DEPTH} levels deep; "
+        f"a {kind} needs a few levels at most."
+    )
 
 
 def _format(path: Path, fmt: str | None) -> str:
@@ -353,6 +363,54 @@ def _format(path: Path, fmt: str | None) -> str:
     )
 
 
+def _nested_too_deeply(exc: BaseException) -> bool:
+    """Whether reading YAML or TOML failed only because the text nests too deeply.
+
+    PyYAML 6.0.4's libyaml stops at 1,000 levels with a scanner error; older PyYAML
+    and the TOML reader recurse until Python's own limit.
+    """
+    if isinstance(exc, RecursionError):
+        return True
+    return isinstance(exc, yaml.MarkedYAMLError) and "nesting depth" in str(exc.problem)
+
+
+def read_document(
+    path: Path,
+    fmt: str,
+    *,
+    error: type[TwinauditError] = SpecError,
+    kind: str = "spec",
+    too_big_hint: str = "",
+) -> Any:
+    """Read a YAML or TOML file someone else may have written, within limits: at
+    most :data:`MAX_SPEC_FILE_BYTES` on disk, :data:`MAX_SPEC_DEPTH` levels deep
+    and :data:`MAX_SPEC_VALUES` values once aliases are expanded. Every failure is
+    an ``error`` naming the file; ``None`` for an empty file."""
+    where = f"{kind.capitalize()} file {str(path)!r}"
+    try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_FILE_BYTES:
+            raise error(
+                f"{where} is {size:,} bytes; twinaudit reads {kind} files of at "
+                f"most {MAX_SPEC_FILE_BYTES:,} bytes.{too_big_hint}"
+            )
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise error(f"{where} does not exist.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"Cannot read {kind} file {str(path)!r}: {exc}.") from exc
+    try:
+        data = (
+            yaml.load(text, Loader=SpecLoader) if fmt == "yaml" else tomllib.loads(text)
+        )
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
+        if _nested_too_deeply(exc):
+            raise error(_too_deep(where, kind)) from exc
+        raise error(f"{where} is not valid {fmt.upper()}: {str(exc)[:500]}") from exc
+    _check_size(data, where, error=error, kind=kind)
+    return data
+
+
 def load_spec(path: str | os.PathLike[str], *, format: str | None = None) -> TwinSpec:
     """Load a spec from a YAML or TOML file.
 
@@ -366,36 +424,14 @@ def load_spec(path: str | os.PathLike[str], *, format: str | None = None) -> Twi
             f"{shown(path)} instead; to build a spec from a dict use spec_from_dict."
         )
     path = Path(path)
-    fmt = _format(path, format)
-    try:
-        size = path.stat().st_size
-        if size > MAX_SPEC_FILE_BYTES:
-            raise SpecError(
-                f"Spec file {str(path)!r} is {size:,} bytes; twinaudit reads spec "
-                f"files of at most {MAX_SPEC_FILE_BYTES:,} bytes. A spec describes "
-                "columns, not data: generate rows instead of listing them."
-            )
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise SpecError(f"Spec file {str(path)!r} does not exist.") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"Cannot read spec file {str(path)!r}: {exc}.") from exc
-    try:
-        data = (
-            yaml.load(text, Loader=SpecLoader) if fmt == "yaml" else tomllib.loads(text)
-        )
-    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
-        raise SpecError(
-            f"Spec file {str(path)!r} is not valid {fmt.upper()}: {str(exc)[:500]}"
-        ) from exc
-    except RecursionError as exc:
-        raise SpecError(
-            f"Spec file {str(path)!r} nests lists or mappings too deeply to read "
-            f"(a spec needs at most {MAX_SPEC_DEPTH} levels)."
-        ) from exc
+    data = read_document(
+        path,
+        _format(path, format),
+        too_big_hint=" A spec describes columns, not data: generate rows instead "
+        "of listing them.",
+    )
     if data is None:
         raise SpecError(f"Spec file {str(path)!r} is empty.")
-    _check_size(data, f"Spec file {str(path)!r}")
     return spec_from_dict(data, source=path.name)
 
 
