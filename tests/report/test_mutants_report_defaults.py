@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,14 @@ import pytest
 from pandas.testing import assert_frame_equal
 from sklearn.tree import DecisionTreeClassifier
 
+import twinaudit.metrics._accumulator as accumulator_module
 from twinaudit.datasets import loan_applications, loan_model
-from twinaudit.exceptions import DataError, ModelError, UnreadAttributeWarning
+from twinaudit.exceptions import (
+    DataError,
+    ModelError,
+    UndefinedMetricWarning,
+    UnreadAttributeWarning,
+)
 from twinaudit.generation import from_frame, generate
 from twinaudit.report import Policy, Rule, audit, report_from_scored
 from twinaudit.spec import Integer, ProtectedAttribute, TwinSpec
@@ -278,3 +285,52 @@ def test_the_score_gap_interval_follows_n_boot_and_random_state(tree_twins):
     assert default == interval(n_boot=1000, random_state=0)
     assert default != interval(n_boot=200)
     assert default != interval(random_state=1)
+
+
+def reject_everyone(frame: pd.DataFrame) -> np.ndarray:
+    return np.zeros(len(frame), dtype=int)
+
+
+def where_note(n: int, bins: str) -> str:
+    return (
+        "Where the bias lives: the rules and the quantile edges describe a uniform "
+        f"sample of 50 of the {n:,} base profiles (the same profiles however the "
+        f"audit is chunked); {bins} Every other number counts all of them."
+    )
+
+
+@pytest.mark.parametrize("model", [approve, reject_everyone])
+def test_the_where_note_is_added_only_when_the_sample_leaves_profiles_out(
+    monkeypatch, model
+):
+    """50 profiles in a sample of 50 are all of them: no note. From 51 on, the note
+    follows every other note (the undefined metrics' reasons when nobody is
+    approved), and the bins of x, with fewer distinct values than the exact
+    counts hold, count every profile."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        unsampled = audit(model, SPEC, n_pairs=51, n_boot=0)
+        monkeypatch.setattr(accumulator_module, "WHERE_SAMPLE", 50)
+        whole = audit(model, SPEC, n_pairs=50, n_boot=0)
+        sampled = audit(model, SPEC, n_pairs=51, n_boot=0)
+    assert not any("Where the bias lives" in note for note in whole.notes)
+    assert whole.where.rules["profiles"].sum() == 50
+    assert sampled.where.rules["profiles"].sum() == 50
+    if model is reject_everyone:
+        assert any("undefined" in note or "nan" in note for note in unsampled.notes)
+    assert sampled.notes == (
+        *unsampled.notes,
+        where_note(51, "the bins count every profile."),
+    )
+
+
+def test_the_where_note_names_the_features_whose_bins_count_the_sample(monkeypatch):
+    monkeypatch.setattr(accumulator_module, "WHERE_SAMPLE", 50)
+    monkeypatch.setattr(accumulator_module, "EXACT_VALUES", 10)
+    report = audit(approve, SPEC, n_pairs=400, n_boot=0)
+    assert report.notes[-1] == where_note(
+        400,
+        "the bins of x (more than 10 distinct values) count the sample, the others "
+        "every profile.",
+    )
+    assert report.where.bins["profiles"].sum() == 50
