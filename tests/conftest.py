@@ -163,3 +163,57 @@ def _numpy_global_state_is_restored():
     state = np.random.get_state()  # noqa: NPY002
     yield
     np.random.set_state(state)  # noqa: NPY002
+
+
+# -- mutation testing: a shared fixture's calls count for every test that uses it ----
+#: Functions of the mutated code each module- or session-scoped fixture called while
+#: it was set up, by (fixture's base id, name). Filled only during mutmut's "stats" run.
+_SHARED_FIXTURE_CALLS: dict[tuple[str, str], set[str]] = {}
+
+
+def _mutmut_calls() -> set[str] | None:
+    """mutmut's set of the mutated functions called since the last test ended, while
+    it maps each test to the functions it reaches (its "stats" run); else ``None``.
+
+    mutmut credits that set to the test during whose teardown it reads it. A
+    fixture computed once for a module is set up during the module's first test
+    only, so without the two hooks below every other test of the module would be
+    mapped to none of the fixture's functions, never run against their mutants, and
+    a mutant only those tests would catch would count as surviving."""
+    if os.environ.get("MUTANT_UNDER_TEST") != "stats":
+        return None
+    try:
+        from mutmut.state import state
+    except ImportError:  # pragma: no cover - "stats" is only ever set by mutmut
+        return None
+    calls: set[str] = state()._stats
+    return calls
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    calls = _mutmut_calls()
+    if calls is None or fixturedef.scope == "function":
+        return (yield)
+    earlier = set(calls)
+    calls.clear()
+    try:
+        return (yield)
+    finally:
+        key = (fixturedef.baseid, fixturedef.argname)
+        _SHARED_FIXTURE_CALLS.setdefault(key, set()).update(calls)
+        calls.update(earlier)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    calls = _mutmut_calls()
+    if calls is not None:
+        for name in getattr(item, "fixturenames", ()):
+            for fixturedef in item._fixtureinfo.name2fixturedefs.get(name, ()):
+                calls.update(
+                    _SHARED_FIXTURE_CALLS.get(
+                        (fixturedef.baseid, fixturedef.argname), ()
+                    )
+                )
+    return (yield)
