@@ -85,3 +85,85 @@ def test_module_scores_part_of_a_run(mutation, tmp_path, capsys):
     assert out.splitlines()[-1] == "killed 1 of 1 (100.0%)" and err == ""
     with pytest.raises(SystemExit, match="No mutated source file matches"):
         mutation.main(["--summary", "--module", "src/twinaudit/nothing.py"])
+
+
+CONFTEST = Path(__file__).resolve().parent / "conftest.py"
+
+SHARED_FIXTURE_TESTS = """
+import pytest
+from mutmut.state import state
+
+
+@pytest.fixture(scope="module")
+def shared():
+    state()._stats.add("computed_once_per_module")
+
+
+@pytest.fixture(scope="module")
+def on_top(shared):
+    state()._stats.add("built_on_the_shared_one")
+
+
+def test_first(on_top):
+    state()._stats.add("first_only")
+
+
+def test_second(shared):
+    pass
+
+
+def test_third(on_top):
+    pass
+
+
+def test_without():
+    pass
+"""
+
+
+@pytest.mark.parametrize("mode", ["stats", "twinaudit.x_f__mutmut_1", None])
+def test_a_shared_fixtures_calls_count_for_every_test_using_it(
+    pytester, monkeypatch, mode
+):
+    """mutmut credits the calls made before a test's teardown to that test; the
+    project's conftest credits a module fixture's calls to every test that uses it,
+    and only in mutmut's stats run. A stand-in for mutmut's state records them."""
+    pytester.makeconftest(CONFTEST.read_text(encoding="utf-8"))
+    pytester.mkpydir("mutmut")
+    (pytester.path / "mutmut" / "state.py").write_text(
+        "class _State:\n    _stats = set()\n\n\n_STATE = _State()\n\n\n"
+        "def state():\n    return _STATE\n",
+        encoding="utf-8",
+    )
+    pytester.syspathinsert()
+    pytester.makepyfile(test_shared=SHARED_FIXTURE_TESTS)
+    if mode is None:
+        monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+    else:
+        monkeypatch.setenv("MUTANT_UNDER_TEST", mode)
+    credited: dict[str, set[str]] = {}
+
+    class MutmutLike:
+        def pytest_runtest_teardown(self, item):
+            from mutmut.state import state
+
+            credited[item.name] = set(state()._stats)
+            state()._stats.clear()
+
+    result = pytester.runpytest_inprocess("-p", "no:randomly", plugins=[MutmutLike()])
+    result.assert_outcomes(passed=4)
+    both = {"computed_once_per_module", "built_on_the_shared_one"}
+    if mode == "stats":
+        assert credited == {
+            "test_first": both | {"first_only"},
+            "test_second": {"computed_once_per_module"},
+            "test_third": both,
+            "test_without": set(),
+        }
+    else:  # mutmut's own behaviour: the first test that sets the fixtures up
+        assert credited == {
+            "test_first": both | {"first_only"},
+            "test_second": set(),
+            "test_third": set(),
+            "test_without": set(),
+        }
