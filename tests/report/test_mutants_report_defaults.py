@@ -7,9 +7,11 @@ columns), and each passed argument against a count by hand."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from sklearn.tree import DecisionTreeClassifier
 
+import twinaudit
 import twinaudit.metrics._accumulator as accumulator_module
 from twinaudit.datasets import loan_applications, loan_model
 from twinaudit.exceptions import (
@@ -334,3 +337,22 @@ def test_the_where_note_names_the_features_whose_bins_count_the_sample(monkeypat
         "every profile.",
     )
     assert report.where.bins["profiles"].sum() == 50
+
+
+@pytest.mark.parametrize("min_cell_size", [None, 0, 7])
+def test_the_report_keeps_the_min_cell_size_it_was_computed_with(min_cell_size):
+    given = {} if min_cell_size is None else {"min_cell_size": min_cell_size}
+    report = audit(approve, SPEC, n_pairs=40, n_boot=0, **given)
+    assert report.min_cell_size == (30 if min_cell_size is None else min_cell_size)
+
+
+def test_the_undefined_metric_warning_points_outside_twinaudit():
+    """At the caller's line; under mutation testing mutmut's trampoline sits
+    between the test and twinaudit, so there it points at the trampoline."""
+    with pytest.warns(UndefinedMetricWarning) as caught:
+        audit(reject_everyone, SPEC, n_pairs=40, n_boot=0)
+    package = Path(twinaudit.__file__).resolve().parent
+    where = Path(caught[0].filename).resolve()
+    assert not where.is_relative_to(package), where
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        assert where == Path(__file__).resolve()
