@@ -356,3 +356,44 @@ def test_the_undefined_metric_warning_points_outside_twinaudit():
     assert not where.is_relative_to(package), where
     if "MUTANT_UNDER_TEST" not in os.environ:
         assert where == Path(__file__).resolve()
+
+
+def test_the_metrics_tables_number_columns_are_numbers():
+    """The paired rows (flip rate, McNemar's p) have no interval of their own for
+    McNemar: nan, like every missing number, so the columns stay float."""
+    report = audit(approve, SPEC, n_pairs=40, n_boot=0)
+    table = report.metrics
+    for column in ("value", "low", "high", "aif360", "fairlearn"):
+        assert table[column].dtype == np.float64, column
+    assert table["too_small"].dtype == bool
+    mcnemar = table[table["metric"] == "mcnemar_p"]
+    assert len(mcnemar) == 1
+    assert mcnemar[["low", "high"]].isna().all(axis=None)
+
+
+@pytest.mark.parametrize(("min_cell_size", "too_small"), [(40, False), (41, True)])
+def test_paired_rows_are_too_small_below_min_cell_size(min_cell_size, too_small):
+    report = audit(approve, SPEC, n_pairs=40, n_boot=0, min_cell_size=min_cell_size)
+    table = report.metrics.set_index("metric")
+    for metric in ("flip_rate", "mcnemar_p", "causal_discrimination_score"):
+        assert bool(table.loc[metric, "too_small"]) is too_small, metric
+
+
+def test_the_label_is_not_a_feature_of_where_the_bias_lives(twins):
+    report = audit(approve, twins, y_true="label", n_boot=0)
+    assert set(report.where.bins["feature"]) == {"x"}
+    assert "label" in twins.frame.columns
+
+
+def test_the_audits_seed_draws_the_where_sample(monkeypatch):
+    """The quantile edges describe the sample; another seed, another sample."""
+    monkeypatch.setattr(accumulator_module, "WHERE_SAMPLE", 50)
+    edges = {
+        seed: audit(approve, SPEC, n_pairs=400, n_boot=0, random_state=seed)
+        .where.bins["bin"]
+        .tolist()
+        for seed in (0, 1)
+    }
+    assert edges[0] != edges[1]
+    again = audit(approve, SPEC, n_pairs=400, n_boot=0, random_state=1)
+    assert again.where.bins["bin"].tolist() == edges[1]
