@@ -397,3 +397,51 @@ def test_the_audits_seed_draws_the_where_sample(monkeypatch):
     assert edges[0] != edges[1]
     again = audit(approve, SPEC, n_pairs=400, n_boot=0, random_state=1)
     assert again.where.bins["bin"].tolist() == edges[1]
+
+
+def test_labels_of_generated_twins_are_refused_in_full():
+    message = (
+        "y_true needs real rows: these twins were generated, so there is no real "
+        "person whose outcome the label could be. Build the twins from your "
+        "labelled data with from_frame(data, protected=...) and pass "
+        "y_true='<label column>'."
+    )
+    with pytest.raises(DataError) as caught:
+        audit(approve, generate(SPEC, 10), y_true="label", n_boot=0)
+    assert str(caught.value) == message
+
+
+def test_a_label_column_that_is_not_there_is_refused_with_the_columns(twins):
+    with pytest.raises(DataError) as caught:
+        audit(approve, twins, y_true="lable", n_boot=0)
+    assert str(caught.value) == (
+        "y_true='lable' is not a column of the twins. Did you mean 'label'? "
+        "Columns: ['pair_id', 'sex', 'x', 'label']."
+    )
+
+
+def test_a_label_the_model_reads_is_refused_in_full(twins):
+    rows = twins.frame[twins.factual]
+    model = DecisionTreeClassifier(random_state=0).fit(
+        rows[["x", "label"]], rows["label"]
+    )
+    with pytest.raises(DataError) as caught, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnreadAttributeWarning)  # it reads no 'sex'
+        audit(model, twins, y_true="label", n_boot=0, allow_unread=True)
+    assert str(caught.value) == (
+        "The label column 'label' is one of the model's input columns ['x', "
+        "'label']; a model must not read the true outcome. Drop it from "
+        "features=... (or from the model's training columns)."
+    )
+
+
+def test_labels_given_as_an_array_are_named_y_true(twins):
+    labels = twins.frame["label"].to_numpy()[twins.factual]
+    report = audit(approve, twins, y_true=labels, n_boot=0)
+    assert report.label_column == "y_true"
+    with pytest.raises(DataError) as caught:
+        audit(approve, twins, y_true=np.r_[np.nan, labels[1:]], n_boot=0)
+    assert str(caught.value) == (
+        "True labels 'y_true' have 1 missing value(s); drop those rows or fill them "
+        "before auditing."
+    )
