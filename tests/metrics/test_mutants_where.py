@@ -25,6 +25,7 @@ from twinaudit.metrics._where import (
     _Feature,
     _interval_counts,
     _json,
+    _number_threshold,
     where_bias_lives,
 )
 
@@ -251,3 +252,21 @@ def test_interval_counts_with_many_edges_equal_a_count_by_hand(n_edges):
     expected.append(int(((x >= edges[-2]) & (x <= edges[-1])).sum()))  # closed last bin
     expected.append(int((x > edges[-1]).sum()))
     assert _interval_counts(x, edges) == expected
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "integer", "expected"),
+    [
+        # the coarsest grid with a number in [low, high), its number nearest the middle
+        (12.0, 60.0, False, 40.0),  # 20, 30, 40, 50; middle 36
+        (0.12, 0.62, False, 0.4),  # 0.2 ... 0.6; middle 0.37
+        (-60.0, -12.0, False, -40.0),  # -60 ... -20; middle -36
+        (1234.0, 1236.5, False, 1235.0),  # 1234, 1235, 1236; middle 1235.25
+        (12.5, 60.5, True, 40.0),
+        (3.0, 3.5, False, 3.0),  # only 3 on the coarsest grid, 1
+    ],
+)
+def test_a_threshold_is_the_roundest_number_nearest_the_middle(
+    low, high, integer, expected
+):
+    assert _number_threshold(low, high, integer) == expected

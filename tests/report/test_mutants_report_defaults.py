@@ -30,6 +30,7 @@ from twinaudit.exceptions import (
 )
 from twinaudit.generation import from_frame, generate
 from twinaudit.report import Policy, Rule, audit, report_from_scored
+from twinaudit.scoring import score
 from twinaudit.spec import Integer, ProtectedAttribute, TwinSpec
 
 SPEC = TwinSpec(
@@ -444,4 +445,26 @@ def test_labels_given_as_an_array_are_named_y_true(twins):
     assert str(caught.value) == (
         "True labels 'y_true' have 1 missing value(s); drop those rows or fill them "
         "before auditing."
+    )
+
+
+@pytest.mark.parametrize("confidence", ["0.95", True, 0, 1, 0.0, 1.0, -0.5])
+@pytest.mark.parametrize("entry", ["audit", "report_from_scored"])
+def test_a_confidence_outside_zero_to_one_is_refused(twins, confidence, entry):
+    with pytest.raises(DataError) as caught:
+        if entry == "audit":
+            audit(approve, twins, n_boot=0, confidence=confidence)
+        else:
+            report_from_scored(score(approve, twins), n_boot=0, confidence=confidence)
+    assert str(caught.value) == (
+        f"confidence must be a number between 0 and 1 (e.g. 0.95). Got {confidence!r}."
+    )
+
+
+def test_a_policy_that_is_not_a_policy_is_refused_by_its_type(twins):
+    with pytest.raises(DataError) as caught:
+        audit(approve, twins, n_boot=0, policy={"rules": []})
+    assert str(caught.value) == (
+        "policy must be a twinaudit Policy (load_policy('file.yaml') reads one). "
+        "Got dict."
     )
