@@ -264,6 +264,11 @@ def test_interval_counts_with_many_edges_equal_a_count_by_hand(n_edges):
         (1234.0, 1236.5, False, 1235.0),  # 1234, 1235, 1236; middle 1235.25
         (12.5, 60.5, True, 40.0),
         (3.0, 3.5, False, 3.0),  # only 3 on the coarsest grid, 1
+        # the grids start above the larger magnitude, so zero is found first
+        (-600.0, 5.0, False, 0.0),
+        (-5.0, 600.0, False, 0.0),
+        # and below 1 too: 40 grids from 1e-39 reach 4e-39
+        (1.2e-39, 6.2e-39, False, 4e-39),
     ],
 )
 def test_a_threshold_is_the_roundest_number_nearest_the_middle(

@@ -163,3 +163,18 @@ def test_the_audits_seed_reaches_the_rules():
     for seed, found in rules.items():
         by_hand = where_bias_lives(rows[["a", "b"]], flipped, random_state=seed)
         pd.testing.assert_frame_equal(found, by_hand.rules)
+
+
+def test_the_mean_score_gap_row_carries_its_interval():
+    rows = pd.DataFrame(
+        {"sex": ["F", "M", "X", "M"] * 30, "x": np.linspace(0, 100, 120)}
+    )
+    report = audit(Scorer(), from_frame(rows, protected={"sex": "M"}), n_boot=200)
+    gaps = report.metrics[report.metrics["metric"] == "mean_score_gap"]
+    paired = report.counterfactual
+    assert gaps["group"].tolist() == paired["group"].tolist() == ["F", "X"]
+    np.testing.assert_array_equal(gaps["value"], paired["mean_score_gap"])
+    np.testing.assert_array_equal(gaps["low"], paired["score_gap_low"])
+    np.testing.assert_array_equal(gaps["high"], paired["score_gap_high"])
+    assert (gaps["low"] < gaps["value"]).all() and (gaps["value"] < gaps["high"]).all()
+    assert report.metrics["low"].dtype == report.metrics["high"].dtype == np.float64
