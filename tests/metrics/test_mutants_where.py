@@ -275,3 +275,90 @@ def test_a_threshold_is_the_roundest_number_nearest_the_middle(
     low, high, integer, expected
 ):
     assert _number_threshold(low, high, integer) == expected
+
+
+def best_gini_split(counts: dict[str, tuple[int, int]]) -> set[frozenset[str]]:
+    """Every two-way partition of the levels, by hand: the one with the least
+    weighted Gini impurity (the where tree's criterion)."""
+    names = sorted(counts)
+
+    def impurity(part):
+        n = sum(counts[c][0] for c in part)
+        f = sum(counts[c][1] for c in part)
+        return n * (1 - (f / n) ** 2 - (1 - f / n) ** 2)
+
+    best = None
+    for size in range(1, len(names)):
+        for left in itertools.combinations(names, size):
+            right = tuple(c for c in names if c not in left)
+            score = impurity(left) + impurity(right)
+            if best is None or score < best[0] - 1e-12:
+                best = (score, {frozenset(left), frozenset(right)})
+    return best[1]
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        # (profiles, flips) per level; rates 0.1, 0.9, 0.5, 0.8: ordered by flips
+        # times profiles instead of the rate, {A, C} | {B, D} is out of reach
+        {"A": (100, 10), "B": (10, 9), "C": (50, 25), "D": (100, 80)},
+        # a level seen once, flipped: its rate is 1, not 1/2
+        {"A": (100, 20), "B": (100, 60), "D": (100, 90), "E": (1, 1)},
+        {"A": (40, 0), "B": (40, 22), "C": (40, 18), "D": (40, 40), "E": (1, 1)},
+    ],
+)
+def test_one_split_of_a_category_is_the_best_of_every_partition(counts):
+    levels, flips = [], []
+    for level, (n, f) in counts.items():
+        levels += [level] * n
+        flips += [True] * f + [False] * (n - f)
+    profiles = pd.DataFrame({"level": pd.Categorical(levels)})
+    where = where_bias_lives(profiles, np.array(flips), max_depth=1, min_profiles=1)
+    expected = best_gini_split(counts)
+    found = {(row.profiles, row.flips) for row in where.rules.itertuples(index=False)}
+    assert found == {
+        (sum(counts[c][0] for c in part), sum(counts[c][1] for c in part))
+        for part in expected
+    }
+
+
+def test_a_threshold_deeper_down_is_rounded_between_the_profiles_that_reach_it():
+    """Below the split on a, only even x remain: the cut between 30 and 32 is the
+    roundest number in [30, 32), 30, though the sample also holds 31."""
+    x = np.arange(1, 201)
+    even = x % 2 == 0
+    profiles = pd.DataFrame({"a": even.astype(int), "x": x})
+    where = where_bias_lives(profiles, even & (x > 30), max_depth=2, min_profiles=1)
+    assert set(where.rules["rule"]) == {"a ≥ 1 and x ≥ 31", "a ≥ 1 and x ≤ 30", "a ≤ 0"}
+
+
+@pytest.mark.parametrize("missing_flip", [True, False])
+def test_missing_values_split_from_all_others(missing_flip):
+    x = np.arange(1, 201).astype(float)
+    missing = np.arange(200) % 4 == 0
+    x[missing] = np.nan
+    flipped = missing if missing_flip else ~missing
+    where = where_bias_lives(pd.DataFrame({"x": x}), flipped, max_depth=1)
+    rules = where.rules.set_index("rule")
+    assert rules["profiles"].to_dict() == {"x is missing": 50, "x is not missing": 150}
+    assert rules.loc["x is missing", "flips"] == (50 if missing_flip else 0)
+    assert rules.loc["x is not missing", "flips"] == (0 if missing_flip else 150)
+
+
+def test_a_midnight_threshold_of_times_of_day_shows_its_time():
+    """Hourly times cut at midnight: the rule says 00:00:00, so it does not read as
+    a whole day; whole days show the date alone."""
+    hours = pd.date_range("2020-01-01", periods=48, freq="h")
+    where = where_bias_lives(
+        pd.DataFrame({"t": hours}), np.arange(48) >= 25, max_depth=1, min_profiles=1
+    )
+    assert set(where.rules["rule"]) == {
+        "t ≤ 2020-01-02 00:00:00",
+        "t > 2020-01-02 00:00:00",
+    }
+    days = pd.date_range("2020-01-01", periods=48, freq="D")
+    where = where_bias_lives(
+        pd.DataFrame({"t": days}), np.arange(48) >= 25, max_depth=1, min_profiles=1
+    )
+    assert set(where.rules["rule"]) == {"t ≤ 2020-01-25", "t ≥ 2020-01-26"}
