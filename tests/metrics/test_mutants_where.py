@@ -362,3 +362,16 @@ def test_a_midnight_threshold_of_times_of_day_shows_its_time():
         pd.DataFrame({"t": days}), np.arange(48) >= 25, max_depth=1, min_profiles=1
     )
     assert set(where.rules["rule"]) == {"t ≤ 2020-01-25", "t ≥ 2020-01-26"}
+
+
+def test_a_threshold_never_leaves_out_the_value_at_the_cut():
+    """Between 25 and 30 the threshold is 28 (the whole number nearest the middle,
+    no multiple of 10 being in [25, 30)); measured from 20 it would be 20 and send
+    the 25s right."""
+    x = np.repeat([10, 20, 25, 30], 25)
+    where = where_bias_lives(
+        pd.DataFrame({"x": x}), x >= 30, max_depth=1, min_profiles=1
+    )
+    rules = where.rules.set_index("rule")
+    assert rules["profiles"].to_dict() == {"x ≥ 29": 25, "x ≤ 28": 75}
+    assert rules["flips"].to_dict() == {"x ≥ 29": 25, "x ≤ 28": 0}
