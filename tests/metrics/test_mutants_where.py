@@ -375,3 +375,41 @@ def test_a_threshold_never_leaves_out_the_value_at_the_cut():
     rules = where.rules.set_index("rule")
     assert rules["profiles"].to_dict() == {"x ≥ 29": 25, "x ≤ 28": 75}
     assert rules["flips"].to_dict() == {"x ≥ 29": 25, "x ≤ 28": 0}
+
+
+def test_a_threshold_rounds_up_to_the_next_value_that_reaches_the_node():
+    """Below the split on a, only multiples of 5 remain: the cut between 25 and 30 is
+    the whole number nearest 27.5, 28. Taking the upper end from the whole sample's
+    values instead (the tree cuts the ranks at 26.5, the value after is 28) would
+    give [25, 28) and 26."""
+    x = np.arange(1, 201)
+    fives = x % 5 == 0
+    profiles = pd.DataFrame({"a": fives.astype(int), "x": x})
+    where = where_bias_lives(profiles, fives & (x > 25), max_depth=2, min_profiles=1)
+    rules = where.rules.set_index("rule")
+    assert rules["profiles"].to_dict() == {
+        "a ≥ 1 and x ≥ 29": 35,
+        "a ≤ 0": 160,
+        "a ≥ 1 and x ≤ 28": 5,
+    }
+
+
+def test_missing_dates_go_with_the_side_the_tree_sends_them():
+    """Every fourth date is missing and flips, as do the first 100 days: the tree
+    sends the missing dates left, with the early days, and the rule says so."""
+    days = pd.Series(pd.date_range("2020-01-01", periods=200, freq="D"))
+    missing = np.arange(200) % 4 == 0
+    days[missing] = pd.NaT
+    flipped = (np.arange(200) < 100) | missing
+    where = where_bias_lives(
+        pd.DataFrame({"t": days}), flipped, max_depth=1, min_profiles=1
+    )
+    rules = where.rules.set_index("rule")
+    assert rules["profiles"].to_dict() == {
+        "(t ≤ 2020-04-10 or missing)": 125,
+        "t ≥ 2020-04-11": 75,
+    }
+    assert rules["flips"].to_dict() == {
+        "(t ≤ 2020-04-10 or missing)": 125,
+        "t ≥ 2020-04-11": 0,
+    }
