@@ -468,3 +468,16 @@ def test_a_policy_that_is_not_a_policy_is_refused_by_its_type(twins):
         "policy must be a twinaudit Policy (load_policy('file.yaml') reads one). "
         "Got dict."
     )
+
+
+def test_labels_with_more_than_two_values_are_refused_with_six_of_them(twins):
+    rows = twins.frame[twins.factual].copy()
+    rows["label"] = [f"grade {i % 8}" for i in range(len(rows))]
+    many = from_frame(rows.drop(columns="pair_id"), protected={"sex": "M"})
+    with pytest.raises(DataError) as caught:
+        audit(approve, many, y_true="label", n_boot=0)
+    assert str(caught.value) == (
+        "True labels 'label' are not binary: they hold 8 values, e.g. ['grade 0', "
+        "'grade 1', 'grade 2', 'grade 3', 'grade 4', 'grade 5']. Map them to the "
+        "model's two labels first."
+    )
