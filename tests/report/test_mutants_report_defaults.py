@@ -481,3 +481,18 @@ def test_labels_with_more_than_two_values_are_refused_with_six_of_them(twins):
         "'grade 1', 'grade 2', 'grade 3', 'grade 4', 'grade 5']. Map them to the "
         "model's two labels first."
     )
+
+
+def test_labels_all_unfavourable_are_read_when_the_model_never_approves(twins):
+    """A model that never approves and labels that are never favourable hold the
+    same single value: the audit reads them (nothing to map), with the
+    positive-based metrics undefined."""
+    rows = twins.frame[twins.factual].drop(columns="pair_id")
+    rows["label"] = 0
+    never = from_frame(rows, protected={"sex": "M"})
+    with pytest.warns(UndefinedMetricWarning):
+        report = audit(lambda f: np.zeros(len(f), dtype=int), never, y_true="label")
+    assert report.metric("selection_rate", group="F", population="observed") == 0.0
+    assert np.isnan(
+        report.metric("true_positive_rate", group="F", population="observed")
+    )
