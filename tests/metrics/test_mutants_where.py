@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import math
 import re
 from decimal import Decimal
 
@@ -255,26 +256,73 @@ def test_interval_counts_with_many_edges_equal_a_count_by_hand(n_edges):
 
 
 @pytest.mark.parametrize(
-    ("low", "high", "integer", "expected"),
+    ("low", "high", "expected"),
     [
         # the coarsest grid with a number in [low, high), its number nearest the middle
-        (12.0, 60.0, False, 40.0),  # 20, 30, 40, 50; middle 36
-        (0.12, 0.62, False, 0.4),  # 0.2 ... 0.6; middle 0.37
-        (-60.0, -12.0, False, -40.0),  # -60 ... -20; middle -36
-        (1234.0, 1236.5, False, 1235.0),  # 1234, 1235, 1236; middle 1235.25
-        (12.5, 60.5, True, 40.0),
-        (3.0, 3.5, False, 3.0),  # only 3 on the coarsest grid, 1
+        (12.0, 60.0, 40.0),  # 20, 30, 40, 50; middle 36
+        (0.12, 0.62, 0.4),  # 0.2 ... 0.6; middle 0.37
+        (-60.0, -12.0, -40.0),  # -60 ... -20; middle -36
+        (1234.0, 1236.5, 1235.0),  # 1234, 1235, 1236; middle 1235.25
+        (12.5, 60.5, 40.0),
+        (3.0, 3.5, 3.0),  # only 3 on the coarsest grid, 1
+        (10.0, 30.0, 20.0),  # 10 and 20; the middle is the last of them
         # the grids start above the larger magnitude, so zero is found first
-        (-600.0, 5.0, False, 0.0),
-        (-5.0, 600.0, False, 0.0),
+        (-600.0, 5.0, 0.0),
+        (-5.0, 600.0, 0.0),
         # and below 1 too: 40 grids from 1e-39 reach 4e-39
-        (1.2e-39, 6.2e-39, False, 4e-39),
+        (1.2e-39, 6.2e-39, 4e-39),
+        # the double nearest the decimal: 3 × 1e25 is 3.0000000000000005e25
+        (2.5e25, 3.5e25, 3e25),
+        # 12 × 0.1 is 1.2000000000000002 = high, yet 1.2 is below it
+        (1.1, 1.2000000000000002, 1.2),
+        # the ends of the doubles: no grid of 1e309 (it overflows), none of 1e-324
+        (1e308, 1.5e308, 1e308),
+        (1.7e308, 1.7976931348623157e308, 1.7e308),
+        (5e-324, 1e-323, 5e-324),
+        (-1e-320, 1e-320, 0.0),
+        # neighbouring doubles: low itself is the roundest
+        (1.0, 1.0000000000000002, 1.0),
+        (0.1, 0.10000000000000002, 0.1),
     ],
 )
-def test_a_threshold_is_the_roundest_number_nearest_the_middle(
-    low, high, integer, expected
-):
-    assert _number_threshold(low, high, integer) == expected
+def test_a_threshold_is_the_roundest_number_nearest_the_middle(low, high, expected):
+    assert _number_threshold(low, high) == expected
+
+
+def coarsest_grid_numbers(low: float, high: float) -> list[float]:
+    """By exact decimals: the numbers k × 10**e (as doubles) in [low, high) on the
+    coarsest grid 10**e that has any."""
+    for e in range(310, -340, -1):
+        grid = Decimal(10) ** e
+        k = (Decimal(low) / grid).to_integral_value(rounding="ROUND_FLOOR") - 1
+        found = []
+        while (t := float(k * grid)) < high:
+            if t >= low:
+                found.append(t)
+            k += 1
+        if found:
+            return found
+    raise AssertionError("no grid")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_thresholds_of_random_gaps_are_on_the_coarsest_grid_nearest_the_middle(seed):
+    """Random gaps from 1e-300 to 1e300, narrow and wide, against a search of the
+    decimal grids in exact arithmetic."""
+    rng = np.random.default_rng(seed)
+    for _ in range(300):
+        scale = 10.0 ** int(rng.integers(-300, 300))
+        low = rng.normal() * scale
+        high = low + abs(rng.normal()) * scale * 10.0 ** -int(rng.integers(0, 17))
+        if not low < high:
+            continue
+        numbers = coarsest_grid_numbers(low, high)
+        t = _number_threshold(low, high)
+        assert t in numbers, (low, high, t, numbers[:5])
+        # nearest the middle, up to the doubles' own spacing on the finest grids
+        middle = low / 2 + high / 2
+        best = min(abs(n - middle) for n in numbers)
+        assert abs(t - middle) <= best + 2 * math.ulp(max(abs(low), abs(high)))
 
 
 def best_gini_split(counts: dict[str, tuple[int, int]]) -> set[frozenset[str]]:
@@ -413,3 +461,49 @@ def test_missing_dates_go_with_the_side_the_tree_sends_them():
         "(t ≤ 2020-04-10 or missing)": 125,
         "t ≥ 2020-04-11": 0,
     }
+
+
+def test_whole_numbers_past_two_to_the_53_get_rules_of_real_numbers():
+    """Past 2**53 a double has no t + 1, so 'x ≥ t + 1' would read as 'x ≥ t' on
+    both sides: such numbers get 'x > t', as numbers with fractions do."""
+    x = np.repeat(np.array([0, 2, 4, 6], dtype=np.int64) + 2**53, 25)
+    where = where_bias_lives(
+        pd.DataFrame({"x": x}), x == x.max(), max_depth=1, min_profiles=1
+    )
+    rules = where.rules.set_index("rule")
+    assert rules["profiles"].to_dict() == {
+        "x > 9,007,199,254,740,996": 25,
+        "x ≤ 9,007,199,254,740,996": 75,
+    }
+    assert rules["flips"].sum() == 25
+
+
+@pytest.mark.parametrize(
+    ("values", "rules", "bin_"),
+    [
+        ([1e308, 1.5e308], ["x > 1e+308", "x ≤ 1e+308"], "[1e+308, 1.5e+308]"),
+        ([5e-324, 1e-323], ["x > 5e-324", "x ≤ 5e-324"], "[5e-324, 1e-323]"),
+        ([2.5e25, 3.5e25], ["x > 3e+25", "x ≤ 3e+25"], "[2.5e+25, 3.5e+25]"),
+    ],
+)
+def test_the_largest_and_smallest_doubles_get_rules_and_bins(values, rules, bin_):
+    """1e308 used to overflow the grid 10**309, 5e-324 the bins' 10**325, and 3e25
+    printed as 3.0000000000000005e+25 on both sides."""
+    x = np.repeat(values, 50)
+    where = where_bias_lives(
+        pd.DataFrame({"x": x}), x == x.max(), max_depth=1, min_profiles=1
+    )
+    assert where.rules.set_index("rule")["flips"].to_dict() == {
+        rules[0]: 50,
+        rules[1]: 0,
+    }
+    assert where.bins["bin"].tolist() == [bin_]
+    assert where.bins["profiles"].tolist() == [100]
+
+
+def test_bin_edges_round_the_number_as_printed():
+    """0.1 is a little above one tenth in binary: rounded up on that value, the
+    last edge would be 0.2."""
+    x = np.linspace(0.01, 0.1, 10).round(2)
+    where = where_bias_lives(pd.DataFrame({"x": x}), x > 0.05, bins=2)
+    assert where.bins["bin"].tolist()[-1].endswith(", 0.1]")

@@ -20,6 +20,7 @@ The unit is the base profile: one row of ``profiles`` per pair of twins.
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -455,12 +456,11 @@ def _feature(column: pd.Series, name: Any, min_leaf: int) -> _Feature:
     ):
         x = column.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(x)
-        if pd.api.types.is_integer_dtype(dtype):
-            whole = True
-        else:
-            finite = x[~missing]
-            with np.errstate(invalid="ignore"):
-                whole = bool(np.all(finite == np.floor(finite)))  # False with inf
+        present = x[~missing]
+        with np.errstate(invalid="ignore"):
+            whole = bool(np.all(present == np.floor(present)))  # False with inf
+        # whole-number rules (x ≥ t + 1) only where t + 1 is another double
+        whole = whole and not (np.abs(present) >= 2.0**53).any()
         return _Feature(name, "number", x, missing, integer=whole)
     return _category(column, name, min_leaf)
 
@@ -787,21 +787,29 @@ def _number_edges(
     if feat.integer:
         decimals = min(decimals, 0)
     inner = quantiles[1:-1]
-    inner = (
-        np.ceil(inner) if feat.integer and decimals == 0 else np.round(inner, decimals)
-    )
-    start = min(low, _round_to(low, decimals, math.floor))
-    stop = max(high, _round_to(high, decimals, math.ceil))
+    if feat.integer and decimals == 0:
+        inner = np.ceil(inner)
+    else:
+        even = decimal.ROUND_HALF_EVEN
+        inner = np.asarray([_round_to(float(q), decimals, even) for q in inner])
+    start = min(low, _round_to(low, decimals, decimal.ROUND_FLOOR))
+    stop = max(high, _round_to(high, decimals, decimal.ROUND_CEILING))
     inner = inner[(inner > start) & (inner < stop)]
     return np.unique(np.concatenate([[start], inner, [stop]]))
 
 
-def _round_to(value: float, decimals: int, how: Any) -> float:
-    """``value`` rounded down (``how=math.floor``) or up to ``decimals`` places."""
-    if decimals <= 0:
-        unit = 10 ** (-decimals)
-        return float(how(value / unit) * unit)
-    return round(how(value * 10**decimals) / 10**decimals, decimals)
+def _round_to(value: float, decimals: int, rounding: str) -> float:
+    """``value`` rounded to ``decimals`` places (a ``decimal`` rounding mode) on the
+    decimal it prints as, so 0.1 rounds up to 0.1, not to 0.2 as its binary value
+    would, and 1e-323 or 1e308 cannot overflow; ``value`` itself where the rounded
+    number is beyond the largest double."""
+    shown = decimal.Decimal(repr(value))
+    step = decimal.Decimal(1).scaleb(-decimals)
+    rounded = float(shown.quantize(step, rounding=rounding, context=_EXACT))
+    return rounded if math.isfinite(rounded) else value
+
+
+_EXACT = decimal.Context(prec=800)  # more digits than any quantize here needs
 
 
 def _native(feat: _Feature, value: Any) -> Any:
@@ -982,26 +990,40 @@ def _decode(
     high = above.min() if len(above) else meaning[k + 1]
     if feat.kind == "date":
         return _Split(j, _date_threshold(int(low), int(high)), missing_left)
-    value = _number_threshold(float(low), float(high), feat.integer)
+    value = _number_threshold(float(low), float(high))
     return _Split(j, value, missing_left)
 
 
-def _number_threshold(low: float, high: float, integer: bool) -> float:
+def _number_threshold(low: float, high: float) -> float:
     """The roundest number ``t`` with ``low ≤ t < high`` (on the coarsest decimal
-    grid that has one), the one nearest their midpoint; whole for whole numbers."""
+    grid that has one), the one nearest their midpoint, as the double nearest its
+    decimal (3e25, not 3 × 1e25 = 3.0000000000000005e25)."""
     mid = low / 2 + high / 2
-    top = math.floor(math.log10(max(abs(low), abs(high), 1e-300))) + 1
+    magnitude = max(abs(low), abs(high), 1e-300)
+    top = min(math.floor(math.log10(magnitude)) + 1, 308)  # 10.0**309 overflows
     for exponent in range(top, top - 40, -1):
         grid = 10.0**exponent
+        if grid == 0.0:  # below the smallest subnormal: low is the finest there is
+            break
+        # the steps on the grid within [low, high); the divisions are near, not
+        # exact, so each end is checked on the decimal it stands for
         first = math.ceil(low / grid)
-        if first * grid >= high:
+        if _on_grid(first - 1, exponent) >= low:
+            first -= 1
+        last = math.ceil(high / grid) - 1
+        if _on_grid(last + 1, exponent) < high:
+            last += 1
+        if first > last:
             continue
-        steps = min(max(round(mid / grid), first), math.ceil(high / grid) - 1)
-        for step in (steps, first):
-            t = step * grid if exponent >= 0 else round(step * grid, -exponent)
-            if low <= t < high:
-                return float(math.floor(t)) if integer else t
-    return float(math.floor(low)) if integer else low
+        t = _on_grid(min(max(round(mid / grid), first), last), exponent)
+        if low <= t < high:
+            return t
+    return low
+
+
+def _on_grid(step: int, exponent: int) -> float:
+    """The double nearest the decimal ``step × 10**exponent``."""
+    return round(step * 10.0**exponent, -exponent)
 
 
 def _date_threshold(low: int, high: int) -> int:
