@@ -496,3 +496,16 @@ def test_labels_all_unfavourable_are_read_when_the_model_never_approves(twins):
     assert np.isnan(
         report.metric("true_positive_rate", group="F", population="observed")
     )
+
+
+def test_labels_in_other_values_than_the_models_are_refused_in_full(twins):
+    rows = twins.frame[twins.factual].drop(columns="pair_id")
+    rows["label"] = np.where(rows["x"] % 3 == 0, "approved", "denied")
+    named = from_frame(rows, protected={"sex": "M"})
+    with pytest.raises(DataError) as caught:
+        audit(approve, named, y_true="label", n_boot=0)
+    assert str(caught.value) == (
+        "True labels 'label' hold ['approved', 'denied'], and none is the favourable "
+        "decision 1: labels must use the model's label values (map them first, e.g. "
+        "{'approved': 1, 'denied': 0})."
+    )
