@@ -792,3 +792,36 @@ def test_merged_distinct_gaps_beyond_the_limit_become_a_sketch(monkeypatch):
     stats, counts, _ = merged.statistics(0.95, np.random.default_rng(0), 0, 4)
     assert counts.sum() == 10
     assert stats["mean_score_gap"] == pytest.approx(0.36)
+
+
+def test_value_counts_of_one_accumulator_fed_chunk_after_chunk(monkeypatch):
+    """Three chunks into one accumulator (no merge): a feature with few values is
+    counted over every profile; one past EXACT_VALUES is dropped and stays so."""
+    monkeypatch.setattr(acc_module, "EXACT_VALUES", 5)
+    rng = np.random.default_rng(4)
+    n = 60
+    few = rng.choice(["a", "b", "c"], n)
+    many = np.arange(n) % 7  # seven values: past EXACT_VALUES in the first chunk
+    decisions = rng.integers(0, 2, (n, 2)).astype(np.int8)
+    rows = pd.DataFrame({"few": np.repeat(few, 2), "many": np.repeat(many, 2)})
+    acc = AuditAccumulator(2, ITEMS, scores=False, where_columns=["few", "many"])
+    for start in (0, 25, 41):
+        stop = {0: 25, 25: 41, 41: n}[start]
+        acc.update(
+            decisions[start:stop],
+            frame=rows.iloc[2 * start : 2 * stop].reset_index(drop=True),
+        )
+    counts = acc.value_counts()
+    assert set(counts) == {"few"}
+    flipped = decisions[:, 0] != decisions[:, 1]
+    expected = {v: (int((few == v).sum()), int(flipped[few == v].sum())) for v in "abc"}
+    got = {
+        v: (int(p), int(f))
+        for v, p, f in zip(
+            counts["few"].values,
+            counts["few"].profiles,
+            counts["few"].flips,
+            strict=True,
+        )
+    }
+    assert got == expected
