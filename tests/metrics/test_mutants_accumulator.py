@@ -825,3 +825,34 @@ def test_value_counts_of_one_accumulator_fed_chunk_after_chunk(monkeypatch):
         )
     }
     assert got == expected
+
+
+@pytest.mark.parametrize("m", [2, 8, 9, 16, 18])
+def test_patterns_of_one_accumulator_fed_chunk_after_chunk_equal_a_count_by_row(m):
+    """Three chunks into one accumulator (no merge): the pattern table equals a
+    Counter of the rows. 9 and 16 variants have codes past a byte (the dense
+    table), 18 the sparse one."""
+    from collections import Counter
+
+    rng = np.random.default_rng(m)
+    n = 300
+    decisions = (rng.random((n, m)) < 0.5).astype(np.int8)
+    decisions[:40] = decisions[0]  # a pattern seen in two chunks
+    items = comparisons(["s"], [list(range(m))], [0])
+    acc = AuditAccumulator(m, items, scores=False)
+    for start, stop in ((0, 30), (30, 170), (170, n)):
+        acc.update(decisions[start:stop])
+    patterns, counts = acc.pattern_table()
+    expected = sorted(Counter(map(tuple, decisions.tolist())).items())
+    assert [tuple(p) for p in patterns.tolist()] == [p for p, _ in expected]
+    assert counts.tolist() == [c for _, c in expected]
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_the_where_priority_is_splitmix64_bit_for_bit(seed):
+    """The documented hash itself, not only the order of its smallest values (a
+    change in its low bits keeps that order)."""
+    positions = np.array([0, 1, 2, 3, 1000, 2**40 + 7, 2**63 - 1], dtype=np.int64)
+    got = acc_module._priority(positions, seed)
+    assert got.dtype == np.uint64
+    assert [int(v) for v in got] == [splitmix64(int(p), seed) for p in positions]
