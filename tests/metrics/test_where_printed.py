@@ -242,3 +242,30 @@ def test_a_split_of_the_missing_values_from_every_value_prints_is_missing():
         (r.rule, r.profiles, r.flips) for r in where.rules.itertuples()
     ]
     check(frame, flipped, where)
+
+
+def test_dates_missing_from_every_sampled_profile_get_one_bin():
+    """Found by the property above (under a mutant, replayed on the clean code):
+    the 3 profiles sampled for the tree all miss 'day', and the quantiles of no
+    date raised IndexError. The dates present make one bin, as numbers do."""
+    day = ["04-03 09", "03-07 05", "03-17 08", "03-08 08", "04-04 07", "03-22 08"]
+    day += [None, "04-03 02", None, None, None]
+    dec = [0.016, -0.013, -0.016, 0.004, 0.002, 0.01, 0.002, 0.024, -0.01, -0.016]
+    dec += [-0.004]
+    frame = pd.DataFrame(
+        {
+            "num": [37, 23, 31, 19, 25, 1, 8, 2, 42, 44, 18],
+            "dec": dec,
+            "day": pd.to_datetime([None if d is None else f"2021-{d}:00" for d in day]),
+            "cat": ["k1", "k0", "k0", "k0", "k1", "k1", "k0", "k0", "k0", "k0", "k0"],
+        }
+    )
+    flipped = np.array([1, 0, 1, 0, 1, 0, 0, 0, 1, 1, 0], dtype=bool)
+    with mock.patch.object(_where, "TREE_SAMPLE", 3):
+        where = where_bias_lives(frame, flipped, max_depth=3, random_state=4)
+    days = where.bins[where.bins["feature"] == "day"]
+    assert [(r.bin, r.profiles, r.flips) for r in days.itertuples()] == [
+        ("[2021-03-07 05:00:00, 2021-04-04 07:00:00]", 7, 3),
+        ("(missing)", 4, 2),
+    ]
+    check(frame, flipped, where)

@@ -750,6 +750,8 @@ def _quantile_edges(
     probs = np.linspace(0, 1, bins + 1)[1:-1]
     if feat.kind == "date":
         first, last = int(x.min()), int(x.max())
+        if not len(sample):  # the sample holds no date: one bin, as for numbers
+            return np.unique(np.asarray([first, last], dtype=np.int64))
         q = np.quantile(sample - first, probs)  # offsets keep float precision
         unit = next((u for u in _DATE_UNITS if u * 10 <= (last - first) / bins), 1)
         if feat.integer:
