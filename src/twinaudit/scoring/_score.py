@@ -313,7 +313,7 @@ def needs_sensitive_features(model: Any) -> bool:
         return False
     try:
         parameters = inspect.signature(predict).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins
+    except (TypeError, ValueError):  # a C callable, e.g. operator.itemgetter
         return False
     parameter = parameters.get("sensitive_features")
     return parameter is not None and parameter.default is inspect.Parameter.empty
