@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import twinaudit as ta
-from twinaudit.exceptions import ModelError, UnreadAttributeWarning
+from twinaudit.exceptions import DataError, ModelError, UnreadAttributeWarning
 from twinaudit.scoring import score
 from twinaudit.scoring._score import needs_sensitive_features
 
@@ -122,3 +122,9 @@ def test_allow_unread_warns_once_for_each_attribute_not_read(twins):
         score(by_x, twins, features=["x"], allow_unread=True)
     named = [str(w.message).split("'")[1] for w in caught]
     assert named == ["sex", "race"]
+
+
+def test_score_refuses_what_is_not_twins_by_its_type(twins):
+    with pytest.raises(DataError) as caught:
+        score(by_x, twins.frame)
+    assert str(caught.value) == "score needs Twins. Got DataFrame."
