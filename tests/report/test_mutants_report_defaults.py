@@ -509,3 +509,29 @@ def test_labels_in_other_values_than_the_models_are_refused_in_full(twins):
         "decision 1: labels must use the model's label values (map them first, e.g. "
         "{'approved': 1, 'denied': 0})."
     )
+
+
+def test_a_declared_group_with_no_real_rows_is_undefined_in_every_source():
+    """'X' is declared but no real row has it: its observed rows are nan in
+    twinaudit's, AIF360's and Fairlearn's columns alike (AIF360 reports nothing
+    for an empty group), and the columns stay float."""
+    rows = pd.DataFrame({"sex": ["F", "M"] * 30, "x": range(60)})
+    rows["label"] = (rows["x"] % 3 == 0).astype(int)
+    sex = ProtectedAttribute("sex", ["M", "F", "X"], privileged="M")
+    twins = from_frame(rows, protected=[sex])
+    with pytest.warns(UndefinedMetricWarning):
+        report = audit(approve, twins, y_true="label", n_boot=0)
+    table = report.metrics
+    empty = table[(table["group"] == "X") & (table["population"] == "observed")]
+    assert len(empty) == 9
+    assert empty[["value", "aif360", "fairlearn"]].isna().all().all()
+    assert empty["undefined"].str.endswith("is undefined: the group is empty.").all()
+    for column in ("value", "aif360", "fairlearn"):
+        assert table[column].dtype == np.float64
+    # the groups AIF360 does report keep their values
+    f_di = table[
+        (table["group"] == "F")
+        & (table["population"] == "observed")
+        & (table["metric"] == "disparate_impact")
+    ]
+    assert f_di["aif360"].iloc[0] == pytest.approx(f_di["value"].iloc[0])
