@@ -1,6 +1,8 @@
 """Models whose ``predict`` is scikit-learn's argmax of ``predict_proba`` run once:
 the decisions read off the probabilities equal ``predict``'s, ties included."""
 
+from unittest import mock
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     RandomForestClassifier,
 )
+from sklearn.ensemble._forest import ForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -81,3 +84,39 @@ def test_other_models_run_predict(model):
     decisions, proba = _predict_once(model, model.predict, X, {})
     assert proba is None
     np.testing.assert_array_equal(decisions, model.predict(X))
+
+
+@pytest.mark.parametrize(
+    ("model", "base"),
+    [
+        (DecisionTreeClassifier(random_state=0), DecisionTreeClassifier),
+        (RandomForestClassifier(n_estimators=4, random_state=0), ForestClassifier),
+    ],
+    ids=["tree", "forest"],
+)
+def test_score_runs_a_tree_once(model, base):
+    """score on a tree or a forest calls predict_proba once and predict never:
+    decisions and scores come from the same probabilities."""
+    X, y = data((0, 1))
+    model.fit(X, y)
+    twins = generate(
+        TwinSpec(
+            fields=[Integer("x", 0, 3)],
+            protected=[ProtectedAttribute("g", [0, 1], privileged=1)],
+            seed=1,
+        ),
+        50,
+    )
+    with (
+        mock.patch.object(
+            base, "predict_proba", autospec=True, side_effect=base.predict_proba
+        ) as proba,
+        mock.patch.object(
+            base, "predict", autospec=True, side_effect=base.predict
+        ) as predict,
+    ):
+        scored = score(model, twins)
+    assert (proba.call_count, predict.call_count) == (1, 0)
+    frame = twins.frame[["g", "x"]]
+    np.testing.assert_array_equal(scored.predictions, model.predict(frame))
+    np.testing.assert_array_equal(scored.scores, model.predict_proba(frame)[:, 1])
