@@ -128,3 +128,27 @@ def test_score_refuses_what_is_not_twins_by_its_type(twins):
     with pytest.raises(DataError) as caught:
         score(by_x, twins.frame)
     assert str(caught.value) == "score needs Twins. Got DataFrame."
+
+
+def test_mixed_codes_reach_the_model_as_the_python_values_given():
+    """An encoding of an int and a text: the model sees 1 (an int) and 'f', not
+    the text '1' numpy would make of both."""
+    from twinaudit.scoring import model_input
+
+    spec = ta.TwinSpec(
+        fields=[ta.Integer("x", 0, 100)],
+        protected=[
+            ta.ProtectedAttribute(
+                "sex",
+                ["M", "F"],
+                privileged="M",
+                model_column="m",
+                encoding={"M": 1, "F": "f"},
+            )
+        ],
+        seed=1,
+    )
+    twins = ta.generate(spec, 3)
+    column = model_input(twins)["m"]
+    assert column.dtype == object
+    assert [(type(v), v) for v in column] == [(int, 1), (str, "f")] * 3
