@@ -152,3 +152,43 @@ def test_mixed_codes_reach_the_model_as_the_python_values_given():
     column = model_input(twins)["m"]
     assert column.dtype == object
     assert [(type(v), v) for v in column] == [(int, 1), (str, "f")] * 3
+
+
+GENDER = ta.TwinSpec(
+    fields=[ta.Integer("x", 0, 100), ta.Integer("income", 0, 9)],
+    protected=[
+        ta.ProtectedAttribute(
+            "sex",
+            ["M", "F"],
+            privileged="M",
+            model_column="gender",
+            encoding={"M": "male", "F": "female"},
+        )
+    ],
+    seed=1,
+)
+
+
+def test_text_codes_replace_the_attribute_as_python_strings():
+    """The model sees 'gender' (object dtype, not pandas' own text dtype) in place
+    of 'sex', which it never sees."""
+    from twinaudit.scoring import model_input
+
+    X = model_input(ta.generate(GENDER, 2))
+    assert X.columns.tolist() == ["x", "income", "gender"]
+    assert X["gender"].dtype == object
+    assert X["gender"].tolist() == ["male", "female"] * 2
+
+
+def test_missing_model_columns_are_refused_with_one_hint_and_the_attributes():
+    from twinaudit.scoring import model_input
+
+    with pytest.raises(DataError) as caught:
+        model_input(ta.generate(GENDER, 2), features=["gendr", "incme", "x"])
+    assert str(caught.value) == (
+        "The model needs column(s) ['gendr', 'incme'] that the twins do not have. "
+        "Did you mean 'gender'? Twins provide ['x', 'income', 'gender']. Add them to "
+        "the spec as fields, or, if one is a protected attribute under another name "
+        "or coding, set model_column= and encoding= on the ProtectedAttribute "
+        "(['sex'])."
+    )
