@@ -60,6 +60,12 @@ def twins():
     return from_frame(rows, protected={"sex": "M"})
 
 
+def relabelled(twins, labels):
+    """The twins' real rows with ``labels`` in place of their label column."""
+    rows = twins.frame[twins.factual].drop(columns="pair_id")
+    return from_frame(rows.assign(label=labels), protected={"sex": "M"})
+
+
 def check_documented_defaults(report, explicit, other_seed, more_boot) -> None:
     assert_frame_equal(report.metrics, explicit.metrics)
     assert_frame_equal(report.where.bins, explicit.where.bins)
@@ -471,9 +477,7 @@ def test_a_policy_that_is_not_a_policy_is_refused_by_its_type(twins):
 
 
 def test_labels_with_more_than_two_values_are_refused_with_six_of_them(twins):
-    rows = twins.frame[twins.factual].copy()
-    rows["label"] = [f"grade {i % 8}" for i in range(len(rows))]
-    many = from_frame(rows.drop(columns="pair_id"), protected={"sex": "M"})
+    many = relabelled(twins, [f"grade {i % 8}" for i in range(30)])
     with pytest.raises(DataError) as caught:
         audit(approve, many, y_true="label", n_boot=0)
     assert str(caught.value) == (
@@ -487,9 +491,7 @@ def test_labels_all_unfavourable_are_read_when_the_model_never_approves(twins):
     """A model that never approves and labels that are never favourable hold the
     same single value: the audit reads them (nothing to map), with the
     positive-based metrics undefined."""
-    rows = twins.frame[twins.factual].drop(columns="pair_id")
-    rows["label"] = 0
-    never = from_frame(rows, protected={"sex": "M"})
+    never = relabelled(twins, 0)
     with pytest.warns(UndefinedMetricWarning):
         report = audit(lambda f: np.zeros(len(f), dtype=int), never, y_true="label")
     assert report.metric("selection_rate", group="F", population="observed") == 0.0
@@ -499,9 +501,7 @@ def test_labels_all_unfavourable_are_read_when_the_model_never_approves(twins):
 
 
 def test_labels_in_other_values_than_the_models_are_refused_in_full(twins):
-    rows = twins.frame[twins.factual].drop(columns="pair_id")
-    rows["label"] = np.where(rows["x"] % 3 == 0, "approved", "denied")
-    named = from_frame(rows, protected={"sex": "M"})
+    named = relabelled(twins, np.where(np.arange(30) % 3 == 0, "approved", "denied"))
     with pytest.raises(DataError) as caught:
         audit(approve, named, y_true="label", n_boot=0)
     assert str(caught.value) == (

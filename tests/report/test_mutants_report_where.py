@@ -14,6 +14,7 @@ from twinaudit.generation import from_frame
 from twinaudit.metrics import where_bias_lives
 from twinaudit.report import audit
 
+GAP_COLUMNS = ["pair", "attribute", "group", "score_gap", "features"]
 BONUS = {"M": 0.0, "F": -1.0, "X": -0.6}
 
 
@@ -62,13 +63,7 @@ def test_largest_gaps_are_the_ten_largest_over_every_comparison_by_hand():
     candidates.sort(key=lambda c: -abs(c[2]))
     expected = candidates[:10]
     largest = report.where.largest_gaps
-    assert list(largest.columns) == [
-        "pair",
-        "attribute",
-        "group",
-        "score_gap",
-        "features",
-    ]
+    assert list(largest.columns) == GAP_COLUMNS
     assert largest["pair"].tolist() == [pair for pair, _, _ in expected]
     assert largest["group"].tolist() == [group for _, group, _ in expected]
     assert (largest["attribute"] == "sex").all()
@@ -106,13 +101,7 @@ def test_without_scores_there_are_no_largest_gaps():
     )
     largest = report.where.largest_gaps
     assert largest.empty
-    assert list(largest.columns) == [
-        "pair",
-        "attribute",
-        "group",
-        "score_gap",
-        "features",
-    ]
+    assert list(largest.columns) == GAP_COLUMNS
 
 
 @pytest.mark.parametrize(

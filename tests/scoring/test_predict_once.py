@@ -37,6 +37,17 @@ def data(labels):
     return X, y
 
 
+def g_twins(n_pairs):
+    return generate(
+        TwinSpec(
+            fields=[Integer("x", 0, 3)],
+            protected=[ProtectedAttribute("g", [0, 1], privileged=1)],
+            seed=1,
+        ),
+        n_pairs,
+    )
+
+
 ONCE = [
     DecisionTreeClassifier(random_state=0),
     ExtraTreeClassifier(random_state=0),
@@ -56,14 +67,7 @@ TWICE = [
 def test_decisions_from_the_probabilities_equal_predict(model, labels):
     X, y = data(labels)
     model.fit(X, y)
-    twins = generate(
-        TwinSpec(
-            fields=[Integer("x", 0, 3)],
-            protected=[ProtectedAttribute("g", [0, 1], privileged=1)],
-            seed=1,
-        ),
-        400,
-    )
+    twins = g_twins(400)
     decisions, proba = _predict_once(model, model.predict, X, {})
     assert proba is not None
     np.testing.assert_array_equal(decisions, model.predict(X))
@@ -99,14 +103,7 @@ def test_score_runs_a_tree_once(model, base):
     decisions and scores come from the same probabilities."""
     X, y = data((0, 1))
     model.fit(X, y)
-    twins = generate(
-        TwinSpec(
-            fields=[Integer("x", 0, 3)],
-            protected=[ProtectedAttribute("g", [0, 1], privileged=1)],
-            seed=1,
-        ),
-        50,
-    )
+    twins = g_twins(50)
     with (
         mock.patch.object(
             base, "predict_proba", autospec=True, side_effect=base.predict_proba

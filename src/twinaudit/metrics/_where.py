@@ -800,18 +800,18 @@ def _number_edges(
     return np.unique(np.concatenate([[start], inner, [stop]]))
 
 
+_EXACT = decimal.Context(prec=800)  # more digits than any quantize here needs
+
+
 def _round_to(value: float, decimals: int, rounding: str) -> float:
     """``value`` rounded to ``decimals`` places (a ``decimal`` rounding mode) on the
     decimal it prints as, so 0.1 rounds up to 0.1, not to 0.2 as its binary value
     would, and 1e-323 or 1e308 cannot overflow; ``value`` itself where the rounded
     number is beyond the largest double."""
-    shown = decimal.Decimal(repr(value))
+    shown = decimal.Decimal(repr(float(value)))
     step = decimal.Decimal(1).scaleb(-decimals)
     rounded = float(shown.quantize(step, rounding=rounding, context=_EXACT))
     return rounded if math.isfinite(rounded) else value
-
-
-_EXACT = decimal.Context(prec=800)  # more digits than any quantize here needs
 
 
 def _native(feat: _Feature, value: Any) -> Any:
