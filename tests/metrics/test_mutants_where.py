@@ -507,3 +507,63 @@ def test_bin_edges_round_the_number_as_printed():
     x = np.linspace(0.01, 0.1, 10).round(2)
     where = where_bias_lives(pd.DataFrame({"x": x}), x > 0.05, bins=2)
     assert where.bins["bin"].tolist()[-1].endswith(", 0.1]")
+
+
+def test_the_outer_edges_round_down_and_up_not_to_the_nearest():
+    """The narrowest bin (6.5 to 9.87) has a gap of about 3, so edges get one
+    decimal: the smallest value 3.16 rounds down to 3.1 (to the nearest it would be
+    3.2, above the value, and the bin would start at 3.16), the largest 9.87 up to
+    9.9, the median 6.5 stays."""
+    x = [3.16, 4, 5, 6, 7, 8, 9, 9.87]
+    where = where_bias_lives(pd.DataFrame({"x": x}), [True, False] * 4, bins=2)
+    assert bins(where) == [("[3.1, 6.5)", 4), ("[6.5, 9.9]", 4)]
+
+
+def test_edges_wider_than_any_context_precision_are_exact():
+    """The narrowest bin is 1e-10 wide, so edges get 11 decimals; -1e20 to 11
+    decimals has 32 digits, more than decimal's default 28."""
+    where = where_bias_lives(
+        pd.DataFrame({"x": [-1e20, 0, 1e-10, 1e20]}),
+        [True, False, True, False],
+        bins={"x": 3},
+    )
+    assert bins(where) == [("[-1e+20, 0)", 1), ("[0, 1e-10)", 1), ("[1e-10, 1e+20]", 2)]
+
+
+def test_an_edge_rounded_past_the_largest_double_stays_the_value():
+    """Gaps of about 1.7e308 give edges rounded to 1e307: 1.75e308 rounded up is
+    1.8e308, past the largest double (inf), so the last edge is 1.75e308 itself."""
+    where = where_bias_lives(
+        pd.DataFrame({"x": [-1.7e308, 0, 1.75e308]}), [True, False, True], bins=2
+    )
+    assert bins(where) == [("[-1.7e+308, 0)", 1), ("[0, 1.75e+308]", 2)]
+
+
+def test_date_edges_of_bins_a_few_days_wide_are_whole_hours():
+    """Times 7 hours apart from 00:30 over 29 days, 5 bins of about 6 days: under
+    ten days a bin, edges are whole hours (whole days from ten days a bin). The 20th
+    percentile is 19.8 steps (138.6 h) after 00:30, so the first cut is 140 h after
+    midnight; the last time, 21:30 on the 29th, rounds up to 22:00."""
+    t = pd.Timestamp("2024-01-01 00:30") + pd.to_timedelta(np.arange(100) * 7, unit="h")
+    where = where_bias_lives(pd.DataFrame({"t": t}), np.arange(100) % 2 == 0, bins=5)
+    shown = bins(where)
+    assert shown[0] == ("[2024-01-01, 2024-01-06 20:00:00)", 20)
+    assert shown[-1] == ("[2024-01-24 03:00:00, 2024-01-29 22:00:00]", 20)
+    assert [p for _, p in shown] == [20] * 5
+
+
+def test_date_edges_of_bins_ten_days_wide_are_whole_days():
+    """Eleven times at 06:00, five days apart (50 days), 5 bins of exactly ten days:
+    edges are whole days, from midnight before the first to midnight after the last;
+    the 20th percentile, 10 days after the first at 06:00, rounds up to the 12th."""
+    t = pd.Timestamp("2024-01-01 06:00") + pd.to_timedelta(
+        np.linspace(0, 50, 11), unit="D"
+    )
+    where = where_bias_lives(pd.DataFrame({"t": t}), np.arange(11) % 2 == 0, bins=5)
+    assert bins(where) == [
+        ("[2024-01-01, 2024-01-12)", 3),
+        ("[2024-01-12, 2024-01-22)", 2),
+        ("[2024-01-22, 2024-02-01)", 2),
+        ("[2024-02-01, 2024-02-11)", 2),
+        ("[2024-02-11, 2024-02-21]", 2),
+    ]
