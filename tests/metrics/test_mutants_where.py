@@ -10,6 +10,7 @@ import datetime
 import itertools
 import math
 import re
+import sys
 from decimal import Decimal
 
 import numpy as np
@@ -566,4 +567,175 @@ def test_date_edges_of_bins_ten_days_wide_are_whole_days():
         ("[2024-01-22, 2024-02-01)", 2),
         ("[2024-02-01, 2024-02-11)", 2),
         ("[2024-02-11, 2024-02-21]", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("columns", "shown"),
+    [(["a", "b", "a", "c", "c"], "['a', 'c']"), ([1, "b", 1], "['1']")],
+)
+def test_duplicate_feature_names_are_refused(columns, shown):
+    profiles = pd.DataFrame([range(len(columns))], columns=columns)
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            f"profiles has duplicate column names {shown}; give each feature one column."
+        ),
+    ):
+        where_bias_lives(profiles, [True])
+
+
+def test_flipped_of_two_dimensions_is_refused():
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            "flipped must be one-dimensional (one value per profile). Got shape (2, 1)."
+        ),
+    ):
+        where_bias_lives(pd.DataFrame({"x": [1, 2]}), [[True], [False]])
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        (dict(random_state=1.5), "random_state must be an integer. Got 1.5."),
+        (dict(random_state=True), "random_state must be an integer. Got True."),
+        (dict(random_state="0"), "random_state must be an integer. Got '0'."),
+        (dict(top=-1), "top must be an integer of at least 0. Got -1."),
+        (dict(top=2.0), "top must be an integer of at least 0. Got 2.0."),
+        (dict(max_depth=True), "max_depth must be an integer of at least 1. Got True."),
+        (
+            dict(min_profiles=False),
+            "min_profiles must be an integer of at least 1. Got False.",
+        ),
+    ],
+)
+def test_bad_numbers_are_refused_by_name(argument, message):
+    with pytest.raises(DataError, match=re.escape(message)):
+        where_bias_lives(pd.DataFrame({"x": [1, 2]}), [True, False], **argument)
+
+
+@pytest.mark.parametrize(
+    "argument",
+    [
+        dict(random_state=np.int64(3)),
+        dict(top=0),
+        dict(top=np.int32(1)),
+        dict(max_depth=1),
+        dict(min_profiles=np.uint8(1)),
+    ],
+)
+def test_numbers_at_their_lowest_and_numpy_integers_are_accepted(argument):
+    where = where_bias_lives(pd.DataFrame({"x": [1, 2]}), [True, False], **argument)
+    assert where.bins["profiles"].sum() == 2
+
+
+@pytest.mark.parametrize(
+    "flipped", [np.array([1, 0], dtype=np.uint8), np.array([1.0, 0.0]), [np.True_, 0]]
+)
+def test_flips_of_any_zero_one_type_count_as_booleans(flipped):
+    where = where_bias_lives(pd.DataFrame({"x": [1, 2]}), flipped)
+    assert where.bins["flips"].tolist() == [1]
+    assert where.bins["flip_rate"].tolist() == [0.5]
+
+
+INF = math.inf
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (-INF, 1.0, 0.0),  # [0, 1): 0
+        (8.0, INF, 10.0),  # [8, 16): 10
+        (0.0, INF, 0.0),  # [0, 1): 0
+        (-INF, -5.0, -10.0),  # [-10, -5): -10
+        (-INF, 0.0, -1.0),  # [-1, 0): -1
+        (-INF, INF, 0.0),
+        (1e308, INF, 1e308),  # 2e308 is inf: [1e308, largest double)
+        (sys.float_info.max, INF, sys.float_info.max),  # nothing above: low itself
+        (-INF, -1e308, -1.4e308),  # [-largest, -1e308), nearest its middle
+    ],
+)
+def test_a_threshold_beside_an_infinite_value_is_a_finite_round_number(
+    low, high, expected
+):
+    """An infinite end is moved as far past the other end as that end is from 0
+    (at least 1); before, the grid's log10(inf) raised OverflowError."""
+    assert _number_threshold(low, high) == expected
+
+
+def where_of(x, flipped, **kwargs):
+    x = np.asarray(x, dtype=float)
+    return where_bias_lives(
+        pd.DataFrame({"x": x}), flipped, bins=2, min_profiles=1, **kwargs
+    )
+
+
+def test_infinite_values_get_rules_and_bins():
+    """A ratio with both infinities: the tree splits them off at 0 (between -inf
+    and 1) and 6 (between 4 and inf, moved to 8); the bins take their edges from
+    the finite values (median 2.5), the outer ones open to the infinities."""
+    x = [-INF, 1, 2, 3, 4, INF]
+    where = where_of(x, np.isinf(x), max_depth=2)
+    assert where.rules[["rule", "profiles", "flips"]].values.tolist() == [
+        ["x ≤ 0", 1, 1],
+        ["x > 6", 1, 1],
+        ["0 < x ≤ 6", 4, 0],
+    ]
+    assert bins(where) == [("< 2.5", 3), ("≥ 2.5", 3)]
+    assert where.bins["flips"].tolist() == [1, 1]
+
+
+def test_an_audit_of_rows_with_infinite_values_describes_where():
+    """The crash a user met: real rows whose ratio is inf above 5; the model
+    approves every M and any ratio above 5, so F twins of ratio ≤ 5 flip."""
+    rng = np.random.default_rng(0)
+    ratio = rng.uniform(0, 10, 400)
+    ratio[ratio > 5] = INF
+    sex = rng.choice(["M", "F"], 400)
+    rows = pd.DataFrame({"ratio": ratio, "sex": sex})
+
+    def model(frame):
+        return ((frame["sex"] == "M") | (frame["ratio"] > 5)).astype(int).to_numpy()
+
+    from twinaudit import audit, from_frame
+
+    where = audit(model, from_frame(rows, {"sex": "M"})).where
+    finite = int(np.isfinite(ratio).sum())
+    rules = where.rules.set_index("rule")[["profiles", "flips"]]
+    # the largest finite ratio (4.99...) to inf, moved to about 10: 7 is nearest
+    assert rules.to_dict("index") == {
+        "ratio ≤ 7": {"profiles": finite, "flips": finite},
+        "ratio > 7": {"profiles": 400 - finite, "flips": 0},
+    }
+    assert where.bins["bin"].iloc[-1].startswith("≥ ")
+    assert where.bins["high"].iloc[-1] == INF
+    assert where.bins["profiles"].sum() == 400
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        ([1, 2, 3, 4, INF], [("[1, 2.5)", 2, 0), ("≥ 2.5", 3, 1)]),
+        ([-INF, -INF, 1, 2, 3, 4], [("< 2.5", 4, 1), ("[2.5, 4]", 2, 0)]),
+        ([-INF] * 3 + [1, 2, 3] + [INF] * 3, [("< 2", 4, 2), ("≥ 2", 5, 3)]),
+        ([INF, -INF, INF], [("[-inf, inf]", 3, 2)]),
+        ([INF, INF], [("[inf, inf]", 2, 1)]),
+    ],
+)
+def test_bins_of_infinite_values_open_the_outer_bins(x, expected):
+    """Edges from the finite values' quantiles; an infinite end replaces the outer
+    edge on its side; with no finite value, one bin of the infinities."""
+    flipped = np.isinf(x) & (np.arange(len(x)) != 1)  # the second never flips
+    where = where_of(x, flipped)
+    assert [tuple(r) for r in where.bins[["bin", "profiles", "flips"]].values] == [
+        (b, p, f) for b, p, f in expected
+    ]
+
+
+def test_a_split_between_the_two_infinities_is_at_zero():
+    where = where_of([INF, -INF, INF], [True, False, True])
+    assert where.rules[["rule", "profiles", "flips"]].values.tolist() == [
+        ["x > 0", 2, 2],
+        ["x ≤ 0", 1, 0],
     ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import decimal
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -603,7 +604,9 @@ def _bin_rows(
         for i in range(k):
             low, high = edges[i], edges[i + 1]
             close = "]" if i == k - 1 else ")"
-            if feat.kind == "number" and np.isneginf(low):
+            if feat.kind == "number" and np.isneginf(low) and np.isposinf(high):
+                text = f"[{show(low)}, {show(high)}]"  # only infinite values
+            elif feat.kind == "number" and np.isneginf(low):
                 text = f"{'≤' if close == ']' else '<'} {show(high)}"
             elif feat.kind == "number" and np.isposinf(high):
                 text = f"≥ {show(low)}"
@@ -999,7 +1002,16 @@ def _decode(
 def _number_threshold(low: float, high: float) -> float:
     """The roundest number ``t`` with ``low ≤ t < high`` (on the coarsest decimal
     grid that has one), the one nearest their midpoint, as the double nearest its
-    decimal (3e25, not 3 × 1e25 = 3.0000000000000005e25)."""
+    decimal (3e25, not 3 × 1e25 = 3.0000000000000005e25). An infinite end is moved
+    to a finite number as far beyond the other end as that end is from 0 (at least
+    1), so ``[8, inf)`` gives 10 and ``(-inf, 1)`` gives 0."""
+    if math.isinf(low) and math.isinf(high):
+        return 0.0
+    low, high, largest = float(low), float(high), sys.float_info.max
+    if math.isinf(low):  # Python floats overflow to inf without a warning
+        low = max(high - max(abs(high), 1.0), -largest)
+    elif math.isinf(high):
+        high = min(low + max(abs(low), 1.0), largest)
     mid = low / 2 + high / 2
     magnitude = max(abs(low), abs(high), 1e-300)
     top = min(math.floor(math.log10(magnitude)) + 1, 308)  # 10.0**309 overflows
