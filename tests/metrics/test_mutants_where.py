@@ -739,3 +739,17 @@ def test_a_split_between_the_two_infinities_is_at_zero():
         ["x > 0", 2, 2],
         ["x ≤ 0", 1, 0],
     ]
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        # 1% of 200 is 2: both rare jobs are shown by themselves
+        ({"a": 196, "b": 2, "c": 2}, [("a", 196), ("b", 2), ("c", 2)]),
+        # 1% of 250 is 2.5, rounded up to 3: c (2 profiles) joins (other)
+        ({"a": 245, "b": 3, "c": 2}, [("a", 245), ("b", 3), (OTHER, 2)]),
+    ],
+)
+def test_min_profiles_defaults_to_one_percent_rounded_up(counts, expected):
+    jobs = [job for job, k in counts.items() for _ in range(k)]
+    assert category_bins(jobs) == expected
