@@ -326,6 +326,38 @@ def test_thresholds_of_random_gaps_are_on_the_coarsest_grid_nearest_the_middle(s
         assert abs(t - middle) <= best + 2 * math.ulp(max(abs(low), abs(high)))
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        # 1e-18 / 1e-19 is 10.000000000000002: the last step counted on the grid
+        # 1e-19 was 10 (1e-18, not below high), so 9e-19 was missed for 9.5e-19
+        (9e-19, 1e-18, 9e-19),
+        (-2.18e-28, -2.17e-28, -2.18e-28),
+        (1.01e-22, 1.02e-22, 1.01e-22),
+        (2.47e-21, 2.48e-21, 2.47e-21),
+    ],
+)
+def test_a_threshold_at_an_end_on_the_grid_is_found_despite_the_division(
+    low, high, expected
+):
+    assert _number_threshold(low, high) == expected
+
+
+def test_thresholds_between_neighbouring_steps_of_a_grid_are_on_that_grid():
+    """Both ends on a decimal grid, one step apart, where dividing by the grid
+    misses the step (308 of 1,618 such pairs from 1e-30 to 1e30 failed before)."""
+    checked = 0
+    for e in range(-30, 31, 6):
+        grid = 10.0**e
+        for k in range(-30, 31):
+            low, high = float(f"{k}e{e}"), float(f"{k + 1}e{e}")
+            if low / grid == k and high / grid == k + 1:
+                continue
+            checked += 1
+            assert _number_threshold(low, high) in coarsest_grid_numbers(low, high)
+    assert checked > 100
+
+
 def best_gini_split(counts: dict[str, tuple[int, int]]) -> set[frozenset[str]]:
     """Every two-way partition of the levels, by hand: the one with the least
     weighted Gini impurity (the where tree's criterion)."""
@@ -753,3 +785,55 @@ def test_a_split_between_the_two_infinities_is_at_zero():
 def test_min_profiles_defaults_to_one_percent_rounded_up(counts, expected):
     jobs = [job for job, k in counts.items() for _ in range(k)]
     assert category_bins(jobs) == expected
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        # one finite value: its one edge stays beside the one infinity ...
+        ([-INF, 5, 5], [("≤ 5", 3, 1)]),
+        ([5, 5, INF], [("≥ 5", 3, 1)]),
+        # ... and both infinities replace it
+        ([-INF, 5, INF], [("[-inf, inf]", 3, 1)]),
+    ],
+)
+def test_one_finite_value_beside_infinite_ones_is_one_bin(x, expected):
+    where = where_of(x, [True, False, False])
+    assert [tuple(r) for r in where.bins[["bin", "profiles", "flips"]].values] == [
+        (b, p, f) for b, p, f in expected
+    ]
+
+
+def test_date_edges_of_bins_under_ten_nanoseconds_are_whole_nanoseconds():
+    """Ten times 1 ns apart, 5 bins of 1.8 ns: no unit fits ten times in a bin, so
+    the edges are whole nanoseconds: quantiles 1.8, 3.6, 5.4, 7.2 ns round up to
+    2, 4, 6, 8, and the last edge is the last time (9 ns), not 10."""
+    t = pd.Timestamp("2024-03-01 12:00:00.5") + pd.to_timedelta(np.arange(10), "ns")
+    where = where_bias_lives(pd.DataFrame({"t": t}), np.arange(10) % 2 == 0, bins=5)
+    base = "2024-03-01 12:00:00.5000000"
+    assert bins(where) == [
+        (f"[{base[:-1]}, {base}02)", 2),
+        (f"[{base}02, {base}04)", 2),
+        (f"[{base}04, {base}06)", 2),
+        (f"[{base}06, {base}08)", 2),
+        (f"[{base}08, {base}09]", 2),
+    ]
+
+
+def test_date_edges_in_milliseconds_are_exact_past_two_to_the_53():
+    """A hundred times 0.7 ms apart in 2024, 5 bins of 14 ms: edges are whole
+    milliseconds. Nanoseconds since 1970 are about 1.7e18, past 2**53, so the edges
+    must be counted in integers: as doubles they would be off by up to 128 ns."""
+    t = pd.Timestamp("2024-03-01 12:00:00.5") + pd.to_timedelta(
+        np.arange(100) * 0.7, unit="ms"
+    )
+    where = where_bias_lives(pd.DataFrame({"t": t}), np.arange(100) % 2 == 0, bins=5)
+    cuts = ["500000", "514000", "528000", "542000", "556000", "570000"]
+    assert bins(where) == [
+        (
+            f"[2024-03-01 12:00:00.{a}, 2024-03-01 12:00:00.{b}{']' if b == cuts[-1] else ')'}",
+            20,
+        )
+        for a, b in itertools.pairwise(cuts)
+    ]
+    assert (where.bins["low"].astype("int64") % 1_000_000 == 0).all()

@@ -1013,7 +1013,7 @@ def _number_threshold(low: float, high: float) -> float:
     elif math.isinf(high):
         high = min(low + max(abs(low), 1.0), largest)
     mid = low / 2 + high / 2
-    magnitude = max(abs(low), abs(high), 1e-300)
+    magnitude = max(abs(low), abs(high))  # low < high: not both 0
     top = min(math.floor(math.log10(magnitude)) + 1, 308)  # 10.0**309 overflows
     for exponent in range(top, top - 40, -1):
         grid = 10.0**exponent
@@ -1024,9 +1024,13 @@ def _number_threshold(low: float, high: float) -> float:
         first = math.ceil(low / grid)
         if _on_grid(first - 1, exponent) >= low:
             first -= 1
+        elif _on_grid(first, exponent) < low:
+            first += 1
         last = math.ceil(high / grid) - 1
         if _on_grid(last + 1, exponent) < high:
             last += 1
+        elif _on_grid(last, exponent) >= high:
+            last -= 1
         if first > last:
             continue
         t = _on_grid(min(max(round(mid / grid), first), last), exponent)
