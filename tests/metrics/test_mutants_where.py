@@ -837,3 +837,44 @@ def test_date_edges_in_milliseconds_are_exact_past_two_to_the_53():
         for a, b in itertools.pairwise(cuts)
     ]
     assert (where.bins["low"].astype("int64") % 1_000_000 == 0).all()
+
+
+def test_the_bins_outside_given_edges_hold_their_edge_as_low_or_high():
+    x = [5, 12, 25, 15]
+    where = where_bias_lives(
+        pd.DataFrame({"x": x}), [True, False, True, False], bins={"x": [10, 20]}
+    )
+    table = where.bins[["bin", "low", "high", "profiles", "flips"]]
+    assert table.to_dict("list") == {
+        "bin": ["< 10", "[10, 20]", "> 20"],
+        "low": [pytest.approx(np.nan, nan_ok=True), 10.0, 20.0],
+        "high": [10.0, 20.0, pytest.approx(np.nan, nan_ok=True)],
+        "profiles": [1, 2, 1],
+        "flips": [1, 0, 1],
+    }
+    t = pd.to_datetime(["2020-01-01", "2020-03-01", "2020-06-01"])
+    where = where_bias_lives(
+        pd.DataFrame({"t": t}),
+        [True, False, True],
+        bins={"t": ["2020-02-01", "2020-04-01"]},
+    )
+    assert where.bins["high"].iloc[0] == pd.Timestamp("2020-02-01")
+    assert pd.isna(where.bins["low"].iloc[0])
+    assert where.bins["low"].iloc[-1] == pd.Timestamp("2020-04-01")
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        # finite edges [1, 2] (the median 1 is the smallest value): -inf takes
+        # the place of 1, so one bin holds every value
+        ([-INF, 1, 1, 1, 2], [("≤ 2", 5, 1)]),
+        # [1, 2] again (the median 2 is the largest): inf takes the place of 2
+        ([1, 2, 2, 2, INF], [("≥ 1", 5, 1)]),
+    ],
+)
+def test_two_finite_edges_beside_an_infinity_leave_one_bin(x, expected):
+    where = where_of(x, [True, False, False, False, False])
+    assert [tuple(r) for r in where.bins[["bin", "profiles", "flips"]].values] == [
+        (b, p, f) for b, p, f in expected
+    ]
