@@ -343,6 +343,38 @@ def test_a_threshold_at_an_end_on_the_grid_is_found_despite_the_division(
     assert _number_threshold(low, high) == expected
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        # ends a step or less apart on the grids of 1e-37 to 1e-40, where the
+        # divisions by the grid are a hair off; each fails a mutant of the step
+        # corrections (a step too many or too few, or the wrong way)
+        (-1.0399999999999999e-38, -1.0299999999999999e-38, -1.03e-38),
+        (-9.8e-36, -9.7e-36, -9.8e-36),
+        (-3.6899999999999993e-38, -3.6799999999999996e-38, -3.68e-38),
+        (-3.69e-38, -3.6799999999999996e-38, -3.68e-38),
+        (1.63e-35, 1.6800000000000002e-35, 1.66e-35),
+        (3.8e-38, 3.81e-38, 3.8e-38),
+        (-1.3899999999999998e-38, -1.3699999999999997e-38, -1.38e-38),
+        (-1.7899999999999998e-38, -1.72e-38, -1.76e-38),
+        (3.82e-38, 3.84e-38, 3.83e-38),
+        (3.61e-38, 3.68e-38, 3.64e-38),
+    ],
+)
+def test_a_threshold_where_the_grid_division_is_off_is_on_the_coarsest_grid(
+    low, high, expected
+):
+    t = _number_threshold(low, high)
+    assert t == expected
+    # and by exact decimals: on the coarsest grid, nearest the middle (up to the
+    # doubles' spacing: the middle of -1.79 and -1.72 is as near -1.75 as -1.76)
+    numbers = coarsest_grid_numbers(low, high)
+    middle = low / 2 + high / 2
+    assert t in numbers
+    best = min(abs(n - middle) for n in numbers)
+    assert abs(t - middle) <= best + 2 * math.ulp(max(abs(low), abs(high)))
+
+
 def test_thresholds_between_neighbouring_steps_of_a_grid_are_on_that_grid():
     """Both ends on a decimal grid, one step apart, where dividing by the grid
     misses the step (308 of 1,618 such pairs from 1e-30 to 1e30 failed before)."""
@@ -683,6 +715,8 @@ INF = math.inf
         (-INF, -5.0, -10.0),  # [-10, -5): -10
         (-INF, 0.0, -1.0),  # [-1, 0): -1
         (-INF, INF, 0.0),
+        (0.5, INF, 1.0),  # [0.5, 1.5): 1
+        (-INF, -0.5, -1.0),  # [-1.5, -0.5): -1
         (1e308, INF, 1e308),  # 2e308 is inf: [1e308, largest double)
         (sys.float_info.max, INF, sys.float_info.max),  # nothing above: low itself
         (-INF, -1e308, -1.4e308),  # [-largest, -1e308), nearest its middle
