@@ -912,3 +912,76 @@ def test_two_finite_edges_beside_an_infinity_leave_one_bin(x, expected):
     assert [tuple(r) for r in where.bins[["bin", "profiles", "flips"]].values] == [
         (b, p, f) for b, p, f in expected
     ]
+
+
+def test_population_bins_take_their_edges_from_the_tree_sample(monkeypatch):
+    """Beyond TREE_SAMPLE profiles the edges come from the seeded sample, with
+    population counts as without: here profiles 2, 4, 5 and 7 (x = 20, 40, 50,
+    70), whose quartiles are 35, 45 and 55 (on all ten they would be 22.5, 45
+    and 67.5)."""
+    from twinaudit.metrics import _where
+
+    x = np.arange(10) * 10
+    flipped = np.arange(10) % 3 == 0
+    counts = {"x": (pd.Index(x), np.ones(10, dtype=int), flipped.astype(int))}
+    monkeypatch.setattr(_where, "TREE_SAMPLE", 4)
+    sample = np.random.default_rng(0).choice(10, 4, replace=False)
+    assert sorted(sample.tolist()) == [2, 4, 5, 7]
+    expected = [("[0, 35)", 4), ("[35, 45)", 1), ("[45, 55)", 1), ("[55, 90]", 4)]
+    profiles = pd.DataFrame({"x": x})
+    assert bins(where_bias_lives(profiles, flipped, bins=4, counts=counts)) == expected
+    assert bins(where_bias_lives(profiles, flipped, bins=4)) == expected
+
+
+def test_population_values_the_column_cannot_hold_fall_back_to_the_profiles():
+    """Counts of text values for a column of integers: the bins are counted on the
+    profiles themselves, as without counts."""
+    profiles = pd.DataFrame({"x": [1, 2, 3, 4]})
+    flipped = [True, False, False, True]
+    counts = {"x": (pd.Index(["a", "b"]), np.array([5, 5]), np.array([1, 0]))}
+    where = where_bias_lives(profiles, flipped, bins=2, counts=counts)
+    assert [tuple(r) for r in where.bins[["bin", "profiles", "flips"]].values] == [
+        ("[1, 3)", 2, 1),
+        ("[3, 4]", 2, 1),
+    ]
+
+
+def test_one_distinct_value_is_one_bin_from_it_to_itself():
+    where = where_bias_lives(pd.DataFrame({"x": [5.0, 5.0, 5.0]}), [True, False, False])
+    assert where.bins[["bin", "low", "high", "profiles", "flips"]].values.tolist() == [
+        ["[5, 5]", 5.0, 5.0, 3, 1]
+    ]
+
+
+def test_a_given_bin_holding_no_profile_is_shown_with_an_undefined_rate():
+    where = where_bias_lives(
+        pd.DataFrame({"x": [12, 15]}), [True, False], bins={"x": [0, 10, 20]}
+    )
+    assert where.bins[["bin", "profiles", "flips"]].values.tolist() == [
+        ["[0, 10)", 0, 0],
+        ["[10, 20]", 2, 1],
+    ]
+    assert math.isnan(where.bins["flip_rate"].iloc[0])
+
+
+def test_bins_without_an_end_hold_nan_there_beside_dates():
+    """Dates and numbers share the low and high columns (object dtype): a bin
+    without an end holds nan there, never None."""
+    t = pd.to_datetime(["2020-01-01", None, "2020-06-01", "2020-03-01"])
+    profiles = pd.DataFrame({"t": t, "x": [1.0, np.nan, 3, 4]})
+    where = where_bias_lives(
+        profiles,
+        [True, False, True, False],
+        bins={"t": ["2020-02-01", "2020-04-01"]},
+    )
+    table = where.bins.set_index(["feature", "bin"])
+    for key, column in [
+        (("t", "< 2020-02-01"), "low"),
+        (("t", "> 2020-04-01"), "high"),
+        (("t", MISSING), "low"),
+        (("t", MISSING), "high"),
+        (("x", MISSING), "low"),
+        (("x", MISSING), "high"),
+    ]:
+        value = table.loc[key, column]
+        assert isinstance(value, float) and math.isnan(value), (key, column, value)
