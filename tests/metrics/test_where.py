@@ -585,16 +585,17 @@ def test_quantile_count_below_two_for_one_feature():
         ([0.5, 1.0], "[0.5]"),
         (["yes", "no"], "['yes', 'no']"),
         ([True, None], "[None]"),
+        # in an object array, a whole number other than 0 and 1 is refused too
+        ([2, None], "[2, None]"),
+        (pd.Series([1.5, 0], dtype=object), "[1.5]"),
+        # five at most are shown
+        ([2, 3, 4, 5, 6, 7], "[2, 3, 4, 5, 6]"),
     ],
 )
 def test_flipped_must_be_boolean(flipped, shown):
-    with pytest.raises(
-        DataError,
-        match=re.escape(
-            f"flipped must hold booleans (or 0/1), one per profile. Got values such as {shown}."
-        ),
-    ):
-        where_bias_lives(pd.DataFrame({"x": [1, 2]}), flipped)
+    message = f"flipped must hold booleans (or 0/1), one per profile. Got values such as {shown}."
+    with pytest.raises(DataError, match=f"^{re.escape(message)}$"):
+        where_bias_lives(pd.DataFrame({"x": range(len(flipped))}), flipped)
 
 
 def test_zero_one_flips_are_accepted():
@@ -604,10 +605,26 @@ def test_zero_one_flips_are_accepted():
     pd.testing.assert_frame_equal(a.rules, b.rules)
 
 
+@pytest.mark.parametrize(
+    "flipped",
+    [
+        pd.Series([True, 0, False], dtype=object),
+        pd.Series([1.0, 0.0, 0], dtype=object),
+        np.array([np.float32(1), np.int8(0), np.False_], dtype=object),
+    ],
+)
+def test_zero_one_flips_of_mixed_types_are_accepted(flipped):
+    profiles = pd.DataFrame({"x": [1, 2, 3]})
+    where = where_bias_lives(profiles, flipped)
+    assert where.bins["flips"].sum() == 1
+    expected = where_bias_lives(profiles, [True, False, False])
+    pd.testing.assert_frame_equal(where.bins, expected.bins)
+
+
 def test_empty_profiles_and_bad_arguments():
     with pytest.raises(
         DataError,
-        match=re.escape("profiles has no rows; pass at least one base profile."),
+        match=f"^{re.escape('profiles has no rows; pass at least one base profile.')}$",
     ):
         where_bias_lives(pd.DataFrame({"x": []}), [])
     with pytest.raises(

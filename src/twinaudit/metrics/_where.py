@@ -312,7 +312,10 @@ def _check_profiles(profiles: Any, flipped: Any) -> tuple[pd.DataFrame, np.ndarr
                 v
                 for v in pd.unique(flips)
                 if not (
-                    isinstance(v, bool | np.bool_ | int | np.integer) and v in (0, 1)
+                    isinstance(
+                        v, bool | int | float | np.bool_ | np.integer | np.floating
+                    )
+                    and v in (0, 1)
                 )
             ]
         if bad:
