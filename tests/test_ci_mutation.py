@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ def mutation(tmp_path, monkeypatch):
     loader.exec_module(module)
     monkeypatch.setattr(module, "ROOT", tmp_path)
     monkeypatch.setattr(module, "EQUIVALENT", tmp_path / "equivalent.md")
+    monkeypatch.setattr(module, "RECORD", tmp_path / "mutation" / "record.json")
     monkeypatch.setattr(
         module,
         "mutmut_config",
@@ -30,9 +33,21 @@ def mutation(tmp_path, monkeypatch):
 
 
 def write_meta(root: Path, source: str, codes: dict[str, int | None]) -> None:
+    """A .meta file as mutmut writes it (the functions' hashes made up)."""
     meta = root / "mutants" / f"{source}.meta"
     meta.parent.mkdir(parents=True, exist_ok=True)
-    meta.write_text(json.dumps({"exit_code_by_key": codes}))
+    functions = {name.rsplit(".", 1)[1].split("__mutmut_")[0] for name in codes}
+    meta.write_text(
+        json.dumps(
+            {
+                "exit_code_by_key": codes,
+                "hash_by_function_name": {f: f"hash-of-{f}" for f in functions},
+                "type_check_error_by_key": {},
+                "durations_by_key": {},
+                "estimated_durations_by_key": {},
+            }
+        )
+    )
 
 
 def test_exit_255_is_an_error_to_run_again_not_a_kill(mutation, tmp_path, capsys):
@@ -85,6 +100,212 @@ def test_module_scores_part_of_a_run(mutation, tmp_path, capsys):
     assert out.splitlines()[-1] == "killed 1 of 1 (100.0%)" and err == ""
     with pytest.raises(SystemExit, match="No mutated source file matches"):
         mutation.main(["--summary", "--module", "src/twinaudit/nothing.py"])
+
+
+A = "twinaudit.metrics._a."
+CLASS_METHOD = "xǁAccǁupdate"  # mutmut's name of Acc.update
+
+
+def test_the_record_keeps_each_verdict_and_a_resumed_run_is_given_them(
+    mutation, tmp_path
+):
+    codes = {
+        f"{A}x_f__mutmut_1": 1,
+        f"{A}x_f__mutmut_2": 0,
+        f"{A}x_f__mutmut_3": None,  # not run yet
+        f"{A}x_f__mutmut_4": 255,  # the run could not start: no verdict
+        f"{A}x_f__mutmut_5": -24,  # timeout
+        f"{A}{CLASS_METHOD}__mutmut_1": 33,  # no tests
+        f"{A}{CLASS_METHOD}__mutmut_2": 1,
+    }
+    write_meta(tmp_path, "src/twinaudit/metrics/_a.py", codes)
+    files = mutation.read_meta(mutation.mutmut_config())
+    record = {"inputs": {"tree": "t"}, "runs": [], "files": mutation.to_record(files)}
+    mutation.save_record(record)
+    text = (tmp_path / "mutation" / "record.json").read_text()
+    assert '"x_f": [1, 0, null, 255, -24]' in text  # one line per function
+    assert f'"{CLASS_METHOD}": [33, 1]' in text
+    assert json.loads(text)["files"]["src/twinaudit/metrics/_a.py"]["functions"] == {
+        "x_f": "hash-of-x_f",
+        CLASS_METHOD: f"hash-of-{CLASS_METHOD}",
+    }
+    assert mutation.from_record(mutation.load_record()["files"]) == files
+    assert not list((tmp_path / "mutation").glob(".record.*"))  # no temporary left
+
+    (tmp_path / "mutants" / "src/twinaudit/metrics/_a.py.meta").unlink()
+    assert mutation.restore(mutation.load_record()["files"]) == (5, 7)
+    restored = json.loads(
+        (tmp_path / "mutants" / "src/twinaudit/metrics/_a.py.meta").read_text()
+    )
+    assert restored["exit_code_by_key"] == {**codes, f"{A}x_f__mutmut_4": None}
+    assert (
+        restored["hash_by_function_name"]
+        == files["src/twinaudit/metrics/_a.py"]["functions"]
+    )
+
+
+def test_a_record_needs_mutants_numbered_from_one(mutation):
+    files = {
+        "src/twinaudit/metrics/_a.py": {
+            "functions": {"x_f": "h"},
+            "codes": {f"{A}x_f__mutmut_1": 1, f"{A}x_f__mutmut_3": 1},
+        }
+    }
+    with pytest.raises(ValueError, match=r"_a\.py:x_f are not numbered 1 to 2"):
+        mutation.to_record(files)
+    with pytest.raises(
+        ValueError,
+        match=r"'twinaudit\.metrics\._b\.x_f__mutmut_1' is not a mutant name",
+    ):
+        mutation.split_name(
+            "src/twinaudit/metrics/_a.py", "twinaudit.metrics._b.x_f__mutmut_1"
+        )
+
+
+def git_repo(root: Path) -> None:
+    def git(*args):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    (root / ".gitignore").write_text("mutants/\n.venv/\nslow\n")
+    (root / "code.py").write_text("x = 1\n")
+    (root / "mutation").mkdir(exist_ok=True)
+    (root / "mutation" / "equivalent.md").write_text("")
+    git("add", ".")
+    git("commit", "-q", "-m", "first")
+    return git
+
+
+def test_the_inputs_are_every_committed_file_outside_mutation(mutation, tmp_path):
+    git = git_repo(tmp_path)
+    first = mutation.tree_digest()
+    (tmp_path / "mutation" / "equivalent.md").write_text("- `x`: a reason\n")
+    (tmp_path / "mutation" / "record.json").write_text("{}")
+    assert mutation.tree_digest() == first  # the record and the list are no input
+    git("add", ".")
+    git("commit", "-q", "-m", "list")
+    assert mutation.tree_digest() == first
+    (tmp_path / "code.py").write_text("x = 2\n")
+    with pytest.raises(
+        SystemExit, match=r"Uncommitted changes outside mutation/ .*\n  M code.py"
+    ):
+        mutation.tree_digest()
+    git("commit", "-q", "-am", "code")
+    assert mutation.tree_digest() != first
+    (tmp_path / "new_test.py").write_text("")  # an untracked file pytest would collect
+    with pytest.raises(SystemExit, match=r"\?\? new_test.py"):
+        mutation.tree_digest()
+
+
+def test_summary_scores_the_record_only_for_the_inputs_it_names(
+    mutation, tmp_path, capsys, monkeypatch
+):
+    (tmp_path / "equivalent.md").write_text(f"- `{A}x_f__mutmut_2`: a reason\n")
+    files = {
+        "src/twinaudit/metrics/_a.py": {
+            "functions": {"x_f": "h"},
+            "verdicts": {"x_f": [1, 0, 1]},
+        }
+    }
+    runs = [{"seconds": 5400}, {"seconds": 1800}]
+    inputs = {"tree": "this", "mutmut": "3.8.1", "python": "3.11"}
+    mutation.save_record({"inputs": inputs, "runs": runs, "files": files})
+    monkeypatch.setattr(mutation, "tree_digest", lambda: "this")
+    assert mutation.main(["--summary"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "mutation/record.json: inputs match this checkout; mutmut 3.8.1, "
+        "Python 3.11, 2 run(s), 2.0 h"
+    )
+    assert out[-1] == "killed 2 of 2 (100.0%)"
+    monkeypatch.setattr(mutation, "tree_digest", lambda: "another")
+    with pytest.raises(
+        SystemExit, match=r"record\.json is for other inputs than this checkout"
+    ):
+        mutation.main(["--summary"])
+
+
+FAKE_MUTMUT = """\
+import json, signal, sys, time
+from pathlib import Path
+
+# A stand-in for `mutmut run`: four mutants of one function, a verdict each, kept
+# where mutants/ already holds one (as mutmut keeps them), saved one at a time.
+meta = Path("mutants/src/twinaudit/metrics/_a.py.meta")
+names = [f"twinaudit.metrics._a.x_f__mutmut_{i}" for i in range(1, 5)]
+old = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+codes = {name: old.get(name) for name in names}
+Path("mutants/given.json").write_text(json.dumps(codes))
+signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+for i, name in enumerate(names, start=1):
+    if codes[name] is None:
+        codes[name] = 1
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps(
+            {"exit_code_by_key": codes, "hash_by_function_name": {"x_f": "h"}}
+        ))
+        if i == 2 and Path("slow").exists():
+            time.sleep(60)  # the time limit comes first
+"""
+
+
+def test_a_run_stopped_at_its_time_limit_is_resumed_where_it_stopped(
+    mutation, tmp_path, capsys, monkeypatch
+):
+    git_repo(tmp_path)
+    bin_ = tmp_path / ".venv" / "bin"
+    bin_.mkdir(parents=True)
+    for name, body in [
+        ("python", f'exec {sys.executable} "$@"'),
+        ("pip", "exit 0"),
+        ("mutmut", f"exec {sys.executable} - <<'EOF'\n{FAKE_MUTMUT}EOF"),
+    ]:
+        (bin_ / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_ / name).chmod(0o755)
+    monkeypatch.setattr(mutation, "EQUIVALENT", tmp_path / "mutation" / "equivalent.md")
+    (tmp_path / "slow").write_text("")
+    monkeypatch.setattr(mutation, "SAVE_EVERY", 0.2)
+
+    assert mutation.main(["--hours", "0.0005"]) == 1  # 1.8 s
+    out, err = capsys.readouterr()
+    assert "stopped at the time limit: run .ci/mutation again to go on" in err
+    assert "mutants not checked to the end: {'not checked': 2}" in err
+    assert out.splitlines()[-1] == "killed 2 of 4 (50.0%)"
+    record = mutation.load_record()
+    verdicts = record["files"]["src/twinaudit/metrics/_a.py"]["verdicts"]
+    assert verdicts == {"x_f": [1, 1, None, None]}
+    assert record["inputs"] == mutation.run_inputs(tmp_path / ".venv")
+    assert len(record["runs"]) == 1 and 1 <= record["runs"][0]["seconds"] <= 30
+
+    (tmp_path / "slow").unlink()
+    assert mutation.main([]) == 0
+    out, err = capsys.readouterr()
+    assert (
+        "resuming from mutation/record.json: 2 of 4 mutants checked in 1 run(s)" in out
+    )
+    given = json.loads((tmp_path / "mutants" / "given.json").read_text())
+    assert list(given.values()) == [1, 1, None, None]
+    assert out.splitlines()[-1] == "killed 4 of 4 (100.0%)" and err == ""
+    record = mutation.load_record()
+    assert record["files"]["src/twinaudit/metrics/_a.py"]["verdicts"] == {
+        "x_f": [1, 1, 1, 1]
+    }
+    assert len(record["runs"]) == 2
+
+    # Other inputs: the record is not used, the run starts from scratch.
+    record["inputs"]["tree"] = "another"
+    mutation.save_record(record)
+    assert mutation.main([]) == 0
+    out = capsys.readouterr().out
+    assert "record.json is for other inputs (tree differ): starting from scratch" in out
+    given = json.loads((tmp_path / "mutants" / "given.json").read_text())
+    assert list(given.values()) == [None] * 4
+    assert len(mutation.load_record()["runs"]) == 1
 
 
 CONFTEST = Path(__file__).resolve().parent / "conftest.py"
