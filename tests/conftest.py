@@ -18,6 +18,18 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("thorough", max_examples=400, deadline=None)
+# Mutation testing (.ci/mutation sets HYPOTHESIS_PROFILE=mutation): each run of a
+# test draws the same examples and none is replayed from the example database, so a
+# mutant is killed by a test, never by the luck of a draw or by an example that
+# another mutant's run saved, and every verdict can be checked again.
+settings.register_profile(
+    "mutation",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]

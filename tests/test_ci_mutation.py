@@ -231,7 +231,7 @@ def test_summary_scores_the_record_only_for_the_inputs_it_names(
 
 
 FAKE_MUTMUT = """\
-import json, signal, sys, time
+import json, os, signal, sys, time
 from pathlib import Path
 
 # A stand-in for `mutmut run`: four mutants of one function, a verdict each, kept
@@ -241,6 +241,7 @@ names = [f"twinaudit.metrics._a.x_f__mutmut_{i}" for i in range(1, 5)]
 old = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
 codes = {name: old.get(name) for name in names}
 Path("mutants/given.json").write_text(json.dumps(codes))
+Path("mutants/profile.txt").write_text(os.environ.get("HYPOTHESIS_PROFILE", ""))
 signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 for i, name in enumerate(names, start=1):
     if codes[name] is None:
@@ -290,6 +291,7 @@ def test_a_run_stopped_at_its_time_limit_is_resumed_where_it_stopped(
     )
     given = json.loads((tmp_path / "mutants" / "given.json").read_text())
     assert list(given.values()) == [1, 1, None, None]
+    assert (tmp_path / "mutants" / "profile.txt").read_text() == "mutation"
     assert out.splitlines()[-1] == "killed 4 of 4 (100.0%)" and err == ""
     record = mutation.load_record()
     assert record["files"]["src/twinaudit/metrics/_a.py"]["verdicts"] == {
@@ -388,3 +390,12 @@ def test_a_shared_fixtures_calls_count_for_every_test_using_it(
             "test_third": set(),
             "test_without": set(),
         }
+
+
+def test_under_mutation_hypothesis_draws_the_same_examples_and_saves_none():
+    from hypothesis import settings
+
+    profile = settings.get_profile("mutation")
+    assert profile.derandomize is True
+    assert profile.database is None
+    assert profile.max_examples == settings.get_profile("ci").max_examples
