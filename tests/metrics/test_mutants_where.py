@@ -225,6 +225,38 @@ def test_population_counts_keep_the_order_of_categories():
 
 
 @pytest.mark.parametrize(
+    ("jobs", "expected"),
+    [
+        # First seen b, then a: shown in their own order, not as first seen.
+        (["b", "b", "a", "a"], ["a", "b"]),
+        # Whole numbers of an object column: 9 before 10 (as text, "10" < "9").
+        ([10, 10, 9, 9], ["9", "10"]),
+        # Values that cannot be compared (1 < "a" raises) are shown in the order of
+        # their text: "1" < "a" < "b", whatever the order they are first seen in.
+        (["b", "b", 1, 1, "a", "a"], ["1", "a", "b"]),
+        ([1, 1, "b", "b", "a", "a"], ["1", "a", "b"]),
+    ],
+)
+def test_categories_are_shown_in_their_order_not_as_first_seen(jobs, expected):
+    shown = category_bins(pd.Series(jobs, dtype=object))
+    assert shown == [(job, 2) for job in expected]
+
+
+def test_a_missing_value_held_by_one_profile_of_the_population_is_a_bin():
+    sample = pd.DataFrame({"job": ["a", "b", "a", None]})
+    counts = {
+        "job": (
+            pd.Index(["a", "b", None], dtype=object),
+            np.array([30, 20, 1]),
+            np.array([3, 0, 1]),
+        )
+    }
+    where = where_bias_lives(sample, np.array([1, 0, 0, 1], dtype=bool), counts=counts)
+    assert bins(where) == [("a", 30), ("b", 20), (MISSING, 1)]
+    assert where.bins["flips"].tolist() == [3, 0, 1]
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [
         (None, None),
