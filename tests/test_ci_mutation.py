@@ -183,23 +183,75 @@ def git_repo(root: Path) -> None:
 
 def test_the_inputs_are_every_committed_file_outside_mutation(mutation, tmp_path):
     git = git_repo(tmp_path)
-    first = mutation.tree_digest()
+    first = mutation.input_files()
+    assert sorted(first) == [".gitignore", "code.py"]
+    assert first["code.py"].startswith("100644 ")  # mode and git's object id
     (tmp_path / "mutation" / "equivalent.md").write_text("- `x`: a reason\n")
     (tmp_path / "mutation" / "record.json").write_text("{}")
-    assert mutation.tree_digest() == first  # the record and the list are no input
+    assert mutation.input_files() == first  # the record and the list are no input
     git("add", ".")
     git("commit", "-q", "-m", "list")
-    assert mutation.tree_digest() == first
+    assert mutation.input_files() == first
     (tmp_path / "code.py").write_text("x = 2\n")
     with pytest.raises(
         SystemExit, match=r"Uncommitted changes outside mutation/ .*\n  M code.py"
     ):
-        mutation.tree_digest()
+        mutation.input_files()
     git("commit", "-q", "-am", "code")
-    assert mutation.tree_digest() != first
+    assert mutation.input_files()["code.py"] != first["code.py"]
+    assert mutation.digest(mutation.input_files()) != mutation.digest(first)
     (tmp_path / "new_test.py").write_text("")  # an untracked file pytest would collect
     with pytest.raises(SystemExit, match=r"\?\? new_test.py"):
-        mutation.tree_digest()
+        mutation.input_files()
+
+
+@pytest.mark.parametrize(
+    ("change", "kind", "shown"),
+    [
+        ({}, "same", []),
+        (
+            {
+                "files": {
+                    "tests/metrics/test_new.py": "100644 c",
+                    "tests/test_b.py": "d",
+                }
+            },
+            "tests added",
+            ["tests/metrics/test_new.py", "tests/test_b.py"],
+        ),
+        (
+            {"files": {"tests/test_a.py": "100644 x"}},
+            "other",
+            ["tests/test_a.py changed or removed"],
+        ),
+        (
+            {"files": {"tests/helpers.py": "100644 c"}},
+            "other",
+            ["tests/helpers.py added"],
+        ),
+        (
+            {"files": {"tests/conftest.py": "100644 c"}},
+            "other",
+            ["tests/conftest.py added"],
+        ),
+        ({"files": {"test_top.py": "100644 c"}}, "other", ["test_top.py added"]),
+        ({"mutmut": "3.9.0"}, "other", ["mutmut"]),
+        ({"python": "3.12"}, "other", ["python"]),
+    ],
+)
+def test_only_new_test_files_keep_a_records_kills(mutation, change, kind, shown):
+    old = {
+        "files": {"src/a.py": "100644 a", "tests/test_a.py": "100644 b"},
+        "mutmut": "3.8.1",
+        "python": "3.11",
+    }
+    new = {**old, **change, "files": {**old["files"], **change.get("files", {})}}
+    assert mutation.compare_inputs(old, new) == (kind, shown)
+    removed = {**old, "files": {"src/a.py": "100644 a"}}
+    assert mutation.compare_inputs(old, removed) == (
+        "other",
+        ["tests/test_a.py changed or removed"],
+    )
 
 
 def test_summary_scores_the_record_only_for_the_inputs_it_names(
@@ -213,17 +265,18 @@ def test_summary_scores_the_record_only_for_the_inputs_it_names(
         }
     }
     runs = [{"seconds": 5400}, {"seconds": 1800}]
-    inputs = {"tree": "this", "mutmut": "3.8.1", "python": "3.11"}
+    this = {"src/a.py": "100644 a"}
+    inputs = {"files": this, "mutmut": "3.8.1", "python": "3.11"}
     mutation.save_record({"inputs": inputs, "runs": runs, "files": files})
-    monkeypatch.setattr(mutation, "tree_digest", lambda: "this")
+    monkeypatch.setattr(mutation, "input_files", lambda: this)
     assert mutation.main(["--summary"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
-        "mutation/record.json: inputs match this checkout; mutmut 3.8.1, "
-        "Python 3.11, 2 run(s), 2.0 h"
+        f"mutation/record.json: inputs match this checkout ({mutation.digest(this)}); "
+        "mutmut 3.8.1, Python 3.11, 2 run(s), 2.0 h"
     )
     assert out[-1] == "killed 2 of 2 (100.0%)"
-    monkeypatch.setattr(mutation, "tree_digest", lambda: "another")
+    monkeypatch.setattr(mutation, "input_files", lambda: {"src/a.py": "100644 b"})
     with pytest.raises(
         SystemExit, match=r"record\.json is for other inputs than this checkout"
     ):
@@ -258,7 +311,7 @@ for i, name in enumerate(names, start=1):
 def test_a_run_stopped_at_its_time_limit_is_resumed_where_it_stopped(
     mutation, tmp_path, capsys, monkeypatch
 ):
-    git_repo(tmp_path)
+    git = git_repo(tmp_path)
     bin_ = tmp_path / ".venv" / "bin"
     bin_.mkdir(parents=True)
     for name, body in [
@@ -299,12 +352,35 @@ def test_a_run_stopped_at_its_time_limit_is_resumed_where_it_stopped(
     }
     assert len(record["runs"]) == 2
 
-    # Other inputs: the record is not used, the run starts from scratch.
-    record["inputs"]["tree"] = "another"
+    # A test file added: the kills stand, a survivor and an error are run again.
+    verdicts = record["files"]["src/twinaudit/metrics/_a.py"]["verdicts"]
+    verdicts["x_f"] = [1, -24, 0, 255]
     mutation.save_record(record)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_more.py").write_text("def test_x(): pass\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "a test")
     assert mutation.main([]) == 0
     out = capsys.readouterr().out
-    assert "record.json is for other inputs (tree differ): starting from scratch" in out
+    assert (
+        "resuming from mutation/record.json with 1 test file(s) added "
+        "(tests/test_more.py): its 2 kills stand; the other 2 mutants are run again"
+    ) in out
+    given = json.loads((tmp_path / "mutants" / "given.json").read_text())
+    assert list(given.values()) == [1, -24, None, None]
+    record = mutation.load_record()
+    assert record["inputs"] == mutation.run_inputs(tmp_path / ".venv")
+    assert len(record["runs"]) == 3
+
+    # Other inputs: the record is not used, the run starts from scratch.
+    (tmp_path / "code.py").write_text("x = 3\n")
+    git("commit", "-q", "-am", "code")
+    assert mutation.main([]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "record.json is for other inputs (code.py changed or removed): "
+        "starting from scratch"
+    ) in out
     given = json.loads((tmp_path / "mutants" / "given.json").read_text())
     assert list(given.values()) == [None] * 4
     assert len(mutation.load_record()["runs"]) == 1
